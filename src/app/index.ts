@@ -1,0 +1,85 @@
+/**
+ * The Probot application function: wires webhook events to handlers.
+ *
+ * `createApp(options)` lets tests inject a PostHog client and a clock; `src/index.ts` exports the default
+ * app that reads PostHog settings from the environment (`POSTHOG_HOST`, `POSTHOG_PROJECT_ID`,
+ * `POSTHOG_PERSONAL_API_KEY`).
+ */
+import type { ApplicationFunction, Probot } from "probot";
+import { createPostHogClient, posthogConfigFromEnv, type PostHogApi } from "../posthog/index.js";
+import { PostHogConfigError } from "../posthog/errors.js";
+import { handlePullRequest } from "./pull-request.js";
+
+/** Options of {@link createApp}. */
+export interface AppOptions {
+  /** A ready PostHog client (tests, replays). Default: one built from the environment on first use. */
+  posthog?: PostHogApi;
+  /** The clock. Default: `() => new Date()`. */
+  now?: () => Date;
+  /** Environment to read PostHog settings from. Default: `process.env`. */
+  env?: Record<string, string | undefined>;
+}
+
+/**
+ * Serialise work per key (one PR at a time within this process), so `synchronize` and a redelivery
+ * racing each other cannot both create a comment.
+ */
+export function keyedQueue() {
+  const tails = new Map<string, Promise<unknown>>();
+  return function run<T>(key: string, task: () => Promise<T>): Promise<T> {
+    const prev = tails.get(key) ?? Promise.resolve();
+    const next = prev.catch(() => undefined).then(task);
+    const tail = next.catch(() => undefined);
+    tails.set(key, tail);
+    void tail.then(() => {
+      if (tails.get(key) === tail) tails.delete(key);
+    });
+    return next;
+  };
+}
+
+/** Build the application function. */
+export function createApp(options: AppOptions = {}): ApplicationFunction {
+  return (app: Probot) => {
+    const now = options.now ?? (() => new Date());
+    let posthog: PostHogApi | null = options.posthog ?? null;
+    let posthogProblem: string | null = null;
+    const getPostHog = (): PostHogApi | null => {
+      if (posthog) return posthog;
+      try {
+        posthog = createPostHogClient({ ...posthogConfigFromEnv(options.env ?? process.env), logger: app.log });
+        return posthog;
+      } catch (err) {
+        if (!(err instanceof PostHogConfigError)) throw err;
+        if (posthogProblem !== err.message) app.log.error(err.message);
+        posthogProblem = err.message;
+        return null;
+      }
+    };
+    let slug: Promise<string> | null = null;
+    const botLogin = (): Promise<string> => {
+      slug ??= app
+        .auth()
+        .then((octokit) => octokit.rest.apps.getAuthenticated())
+        .then((res) => `${res.data?.slug ?? "experiment-hygiene"}[bot]`)
+        .catch((err: unknown) => {
+          slug = null;
+          throw err;
+        });
+      return slug;
+    };
+    const queue = keyedQueue();
+
+    app.on(
+      ["pull_request.opened", "pull_request.synchronize", "pull_request.reopened", "pull_request.ready_for_review"],
+      async (context) => {
+        const key = `${context.payload.repository.full_name}#${context.payload.pull_request.number}`;
+        await queue(key, () => handlePullRequest(context, { posthog: getPostHog, botLogin, now }));
+      },
+    );
+
+    app.on(["installation.created", "installation_repositories.added"], async (context) => {
+      context.log.info({ installation: context.payload.installation.id }, "installed; waiting for pull requests");
+    });
+  };
+}

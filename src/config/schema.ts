@@ -1,0 +1,130 @@
+/**
+ * The repository configuration, `.github/experiment-hygiene.yml`, as a zod 4 schema.
+ *
+ * Every key is optional; defaults are filled in by the schema. Fractions are 0–1 (0.10 = 10 %), durations
+ * are days. The committed JSON Schema (`src/config/experiment-hygiene.schema.json`, `npm run schema`) is
+ * generated from this file, so editors can validate the YAML.
+ *
+ * Sources of the defaults are listed in README.md ("Decision rules") and in each `describe()` below.
+ */
+import { z } from "zod";
+
+const fraction = (name: string) =>
+  z
+    .number({ error: `${name} must be a number` })
+    .min(0, { error: `${name} is a fraction between 0 and 1 (0.1 = 10%)` })
+    .max(1, { error: `${name} is a fraction between 0 and 1 (0.1 = 10%), not a percentage` });
+
+const positiveInt = (name: string) =>
+  z.number({ error: `${name} must be a number` }).int({ error: `${name} must be a whole number` }).min(0, {
+    error: `${name} must not be negative`,
+  });
+
+/** Auto-decision rule thresholds. */
+export const decisionSchema = z
+  .object({
+    srm_alpha: fraction("decision.srm_alpha")
+      .default(0.001)
+      .describe("SRM blocks any decision when its p-value is below this (PostHog and Statsig: 0.001)."),
+    srm_min_exposures: positiveInt("decision.srm_min_exposures")
+      .default(1000)
+      .describe("SRM is only tested once total exposures reach this many."),
+    alpha: fraction("decision.alpha")
+      .default(0.05)
+      .describe("Frequentist significance level before correction for multiple comparisons."),
+    chance_to_win: fraction("decision.chance_to_win")
+      .default(0.95)
+      .describe("Bayesian chance to win needed to promote, before correction for multiple comparisons."),
+    correction: z
+      .enum(["bonferroni", "holm", "none"])
+      .default("bonferroni")
+      .describe("Correction for the number of variants compared with control."),
+    min_improvement: fraction("decision.min_improvement")
+      .default(0.05)
+      .describe("Smallest relative lift worth promoting (practical significance)."),
+    max_regression: fraction("decision.max_regression")
+      .default(0.1)
+      .describe("Roll back when the primary or a guardrail metric is significantly worse by at least this much."),
+    kill_regression: fraction("decision.kill_regression")
+      .default(0.2)
+      .describe("Roll back, even before significance, when a variant is observed this much worse..."),
+    kill_min_exposures: positiveInt("decision.kill_min_exposures")
+      .default(200)
+      .describe("...once every variant has at least this many exposures."),
+    min_sample_per_variant: positiveInt("decision.min_sample_per_variant")
+      .default(1000)
+      .describe("Minimum exposures per variant when PostHog has no recommended sample size."),
+    max_duration_days: z
+      .number()
+      .positive({ error: "decision.max_duration_days must be positive" })
+      .default(14)
+      .describe("Maximum duration in days when PostHog has no recommended running time."),
+    near_alpha: fraction("decision.near_alpha")
+      .default(0.1)
+      .describe("Past the maximum duration, extend when p is below this ('near significance')."),
+    near_chance_to_win: fraction("decision.near_chance_to_win")
+      .default(0.9)
+      .describe("Past the maximum duration, extend when chance to win reaches this."),
+    guardrails: z
+      .union([z.literal("secondary"), z.literal("none"), z.array(z.string().min(1))])
+      .default("secondary")
+      .describe(
+        "Guardrail metrics: 'secondary' (every secondary metric), 'none', or a list of metric names or uuids.",
+      ),
+  })
+  .strict();
+
+/** Scheduled hygiene reports (GitHub issues). */
+export const reportsSchema = z
+  .object({
+    enabled: z.boolean().default(false).describe("Open, update and close hygiene issues in this repository."),
+    scope: z
+      .enum(["referenced", "all"])
+      .default("referenced")
+      .describe("'referenced': experiments whose flag keys the default branch references; 'all': every experiment."),
+    reopen_after_days: z
+      .number()
+      .int()
+      .min(1)
+      .default(30)
+      .describe("A hygiene issue a person closed stays closed this long unless the problem escalates."),
+    labels: z
+      .array(z.string().min(1))
+      .default(["experiment-hygiene"])
+      .describe("Labels put on every hygiene issue (the finding's kind is added)."),
+  })
+  .strict();
+
+/** The whole configuration file. */
+export const configSchema = z
+  .object({
+    $schema: z.string().optional().describe("Path or URL of this file's JSON Schema (ignored by the app)."),
+    _extends: z.string().optional().describe("Inherit from another repository's file: 'repo', 'owner/repo' or 'repo:path'."),
+    enabled: z.boolean().default(true).describe("Set to false to silence the app in this repository."),
+    comment: z
+      .object({
+        enabled: z.boolean().default(true).describe("Post the sticky pull-request comment."),
+        show_unknown_keys: z.boolean().default(true).describe("List SDK calls with flag keys PostHog does not know."),
+        max_experiments: positiveInt("comment.max_experiments")
+          .min(1)
+          .default(20)
+          .describe("At most this many experiments are analysed per pull request."),
+      })
+      .strict()
+      .prefault({}),
+    ignore_paths: z
+      .array(z.string().min(1))
+      .default([])
+      .describe("Glob patterns of paths whose flag references are ignored, e.g. 'vendor/**'."),
+    decision: decisionSchema.prefault({}),
+    reports: reportsSchema.prefault({}),
+  })
+  .strict();
+
+/** The parsed configuration, with every default filled in. */
+export type Config = z.infer<typeof configSchema>;
+export type DecisionConfig = z.infer<typeof decisionSchema>;
+export type ReportsConfig = z.infer<typeof reportsSchema>;
+
+/** The default configuration (what an absent file means). */
+export const DEFAULT_CONFIG: Config = configSchema.parse({});

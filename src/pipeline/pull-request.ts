@@ -1,0 +1,182 @@
+/**
+ * The pull-request pipeline, shared by the Probot app and the CLI:
+ * changed lines → flag references → matched PostHog experiments → exposures and metric results →
+ * decisions. It loads from PostHog through the `PostHogApi` adapter and runs the pure analysis core; it
+ * renders nothing and writes nothing to GitHub.
+ */
+import type { Config } from "../config/schema.js";
+import { decide, selectGuardrails, type Decision } from "../decision/index.js";
+import type { Logger } from "../github/types.js";
+import { silentLogger } from "../github/types.js";
+import {
+  createFlagMatcher,
+  matchDiff,
+  type ChangedLine,
+  type DiffMatches,
+  type UnknownKey,
+} from "../matching/index.js";
+import type { Experiment, ExposureResult, FeatureFlag, MetricResult } from "../model.js";
+import type { PostHogApi } from "../posthog/index.js";
+import { PostHogSchemaError } from "../posthog/errors.js";
+
+/** One matched experiment with everything the comment shows. */
+export interface ExperimentReport {
+  flagKey: string;
+  experiment: Experiment;
+  exposures: ExposureResult | null;
+  /** Primary metric first, then guardrails. */
+  metricResults: MetricResult[];
+  decision: Decision | null;
+  /** Set when PostHog's answer for this experiment could not be read; the message is for humans. */
+  error: string | null;
+}
+
+/** A flag referenced by the PR. */
+export interface FlagSummary {
+  flagKey: string;
+  status: "added-or-modified" | "removed";
+  flag: FeatureFlag;
+  /** Number of experiments on this flag that the report analyses. */
+  experiments: number;
+}
+
+/** The result of analysing one pull request. */
+export interface PullRequestReport {
+  posthog: { host: string; projectId: string };
+  /** When the analysis ran (ISO 8601). */
+  analyzedAt: string;
+  matches: DiffMatches;
+  flags: FlagSummary[];
+  experiments: ExperimentReport[];
+  unknownKeys: UnknownKey[];
+  /** Experiments matched but not analysed because of `comment.max_experiments`. */
+  omittedExperiments: number;
+}
+
+/** Inputs of {@link analyzePullRequest}. */
+export interface AnalyzeInput {
+  lines: ChangedLine[];
+  posthog: PostHogApi;
+  config: Config;
+  now: Date;
+  log?: Logger;
+}
+
+/** Rank experiments on one flag: running first, then paused, stopped, draft; newest start first. */
+function experimentRank(e: Experiment): number {
+  return { running: 0, paused: 1, stopped: 2, draft: 3 }[e.status];
+}
+
+/**
+ * Analyse a pull request's changed lines against a PostHog project.
+ *
+ * PostHog calls: feature flags (all pages), experiments (all pages), then per matched experiment its
+ * detail, one `ExperimentExposureQuery` and one `ExperimentQuery` per primary/guardrail metric (the
+ * client keeps at most 3 queries in flight).
+ *
+ * @throws PostHogError subclasses for outages, rate limits after the retry budget, bad keys or unknown
+ *   projects — callers must then leave any existing comment untouched. A `PostHogSchemaError` on one
+ *   experiment is recorded in that experiment's `error` instead.
+ */
+export async function analyzePullRequest(input: AnalyzeInput): Promise<PullRequestReport> {
+  const { posthog, config, now } = input;
+  const log = input.log ?? silentLogger;
+  const flags = await posthog.listFeatureFlags();
+  const matcher = createFlagMatcher(flags.map((f) => f.key));
+  const matches = matchDiff(input.lines, matcher, { ignorePaths: config.ignore_paths });
+  const flagByKey = new Map(flags.map((f) => [f.key, f]));
+  const referenced = matches.flags.filter((f) => flagByKey.has(f.flagKey));
+
+  const base = {
+    posthog: { host: posthog.host, projectId: posthog.projectId },
+    analyzedAt: now.toISOString(),
+    matches,
+    unknownKeys: matches.unknownKeys,
+  };
+  if (referenced.length === 0) {
+    return { ...base, flags: [], experiments: [], omittedExperiments: 0 };
+  }
+
+  const referencedKeys = new Set(referenced.map((f) => f.flagKey));
+  const experiments = (await posthog.listExperiments())
+    .filter((e) => referencedKeys.has(e.flagKey) && !e.archived)
+    .sort(
+      (a, b) =>
+        experimentRank(a) - experimentRank(b) ||
+        (b.startDate ?? b.createdAt ?? "").localeCompare(a.startDate ?? a.createdAt ?? "") ||
+        b.id - a.id,
+    );
+  const max = config.comment.max_experiments;
+  const selected = experiments.slice(0, max);
+  log.debug({ matched: experiments.length, analysed: selected.length }, "experiments matched by flag key");
+
+  const reports = await Promise.all(
+    selected.map((summary) => analyzeExperiment(posthog, summary, config, now, log)),
+  );
+  // Most urgent first (investigate, roll back, promote, stop, extend, continue), then by flag key.
+  reports.sort(
+    (a, b) => urgency(a) - urgency(b) || a.flagKey.localeCompare(b.flagKey) || a.experiment.id - b.experiment.id,
+  );
+
+  const flagSummaries: FlagSummary[] = referenced.map((f) => ({
+    flagKey: f.flagKey,
+    status: f.status,
+    flag: flagByKey.get(f.flagKey)!,
+    experiments: reports.filter((r) => r.flagKey === f.flagKey).length,
+  }));
+  return { ...base, flags: flagSummaries, experiments: reports, omittedExperiments: experiments.length - selected.length };
+}
+
+const URGENCY = ["investigate", "rollback", "promote", "stop", "extend", "continue"];
+
+/** Sort key: experiments whose answer could not be read come first, then by decision urgency. */
+function urgency(r: ExperimentReport): number {
+  if (r.error) return -1;
+  const i = URGENCY.indexOf(r.decision?.decision ?? "continue");
+  return i < 0 ? URGENCY.length : i;
+}
+
+/** Load one experiment's detail, exposures and metrics, and decide. */
+async function analyzeExperiment(
+  posthog: PostHogApi,
+  summary: Experiment,
+  config: Config,
+  now: Date,
+  log: Logger,
+): Promise<ExperimentReport> {
+  const report: ExperimentReport = {
+    flagKey: summary.flagKey,
+    experiment: summary,
+    exposures: null,
+    metricResults: [],
+    decision: null,
+    error: null,
+  };
+  try {
+    const experiment = await posthog.getExperiment(summary.id);
+    report.experiment = experiment;
+    if (experiment.status !== "draft") {
+      const primary = experiment.primaryMetrics[0];
+      const guardrails = selectGuardrails(experiment, config.decision).filter((m) => m.uuid !== primary?.uuid);
+      const metrics = primary ? [primary, ...guardrails] : guardrails;
+      const [exposures, ...results] = await Promise.all([
+        posthog.getExposures(experiment),
+        ...metrics.map((m) => posthog.getMetricResult(experiment, m)),
+      ]);
+      report.exposures = exposures ?? null;
+      report.metricResults = results;
+    }
+    report.decision = decide({
+      experiment,
+      exposures: report.exposures,
+      metricResults: report.metricResults,
+      config: config.decision,
+      now,
+    });
+  } catch (err) {
+    if (!(err instanceof PostHogSchemaError)) throw err;
+    log.warn({ experiment_id: summary.id, err: err.message }, "unexpected PostHog response for experiment");
+    report.error = `PostHog returned a response this app could not read (${err.message}).`;
+  }
+  return report;
+}
