@@ -1,0 +1,295 @@
+/**
+ * The PostHog client: typed reads of flags, experiments, exposures, metric results and activity logs,
+ * parsed with zod and normalised into `src/model.ts`. Works over HTTP, a recording transport or a snapshot
+ * replay (`snapshot.ts`).
+ */
+import type { ActivityEntry, Experiment, ExposureResult, FeatureFlag, Metric, MetricResult } from "../model.js";
+import { PostHogConfigError, PostHogError } from "./errors.js";
+import {
+  normalizeActivity,
+  normalizeExperiment,
+  normalizeExposures,
+  normalizeFlag,
+  normalizeMetricResult,
+} from "./normalize.js";
+import {
+  activityPageSchema,
+  experimentSchema,
+  exposureResponseSchema,
+  featureFlagSchema,
+  metricResponseSchema,
+  pageSchema,
+  parseWith,
+} from "./schemas.js";
+import type { PostHogSnapshot } from "./snapshot.js";
+import { snapshotTransport } from "./snapshot.js";
+import {
+  createHttpTransport,
+  exposureQueryKey,
+  getKey,
+  metricQueryKey,
+  toPathAndQuery,
+  type PostHogLogger,
+  type PostHogRetryOptions,
+  type Transport,
+} from "./transport.js";
+import type { z } from "zod";
+
+/** Read-only access to one PostHog project. */
+export interface PostHogApi {
+  /** Web host for links, e.g. `https://us.posthog.com`. */
+  readonly host: string;
+  readonly projectId: string;
+  /**
+   * All feature flags: `GET /api/projects/{pid}/feature_flags/?limit=100`, following `next` to the end.
+   * Deleted flags are excluded.
+   */
+  listFeatureFlags(): Promise<FeatureFlag[]>;
+  /**
+   * All (non-archived, PostHog's default) experiments: `GET …/experiments/?limit=100`, following `next`.
+   * Newer builds return slim items without metrics, stats config or exposure criteria: those fields then
+   * take their defaults; call {@link getExperiment} for the detail. Deleted experiments are excluded.
+   */
+  listExperiments(): Promise<Experiment[]>;
+  /** Full detail: `GET …/experiments/{id}/`. @throws PostHogNotFoundError for an unknown id. */
+  getExperiment(id: number): Promise<Experiment>;
+  /**
+   * Cumulative daily exposures per variant: `POST …/query/` with an `ExperimentExposureQuery` built from
+   * `experiment.raw` (needs the embedded `feature_flag`, i.e. a detail or a list item that has it). A draft
+   * (no `start_date`) resolves to an empty result without a request (PostHog returns nothing for drafts).
+   * @throws PostHogError when `experiment.raw.feature_flag` is missing.
+   */
+  getExposures(experiment: Experiment): Promise<ExposureResult>;
+  /**
+   * Sufficient statistics and PostHog's verdict for one metric: `POST …/query/` with
+   * `{kind: "ExperimentQuery", experiment_id, metric: metric.query}`. No data, validation failures, a
+   * legacy metric (not supported by `ExperimentQuery`; no request is made) or a 4xx refusal such as
+   * HTTP 400 give a result with `error` set instead of a throw. Auth, 404, 429, 5xx, network and schema
+   * errors still throw.
+   */
+  getMetricResult(experiment: Experiment, metric: Metric): Promise<MetricResult>;
+  /**
+   * Activity log of a flag, newest first: `GET …/feature_flags/{id}/activity/?limit=100&page=N`.
+   * Stops at the first entry older than `since` (ISO 8601; excluded), when there is no next page, or
+   * after `maxPages` pages (default 10, i.e. 1000 entries).
+   */
+  getFlagActivity(flagId: number, opts?: { since?: string; maxPages?: number }): Promise<ActivityEntry[]>;
+  /** Number of requests issued through the transport so far (retries not counted; replayed ones are). */
+  readonly requestCount: number;
+}
+
+/** Options of {@link createPostHogClient}. Give `apiKey` for HTTP, or a ready `transport`. */
+export interface PostHogClientOptions {
+  /** Base URL, e.g. `https://us.posthog.com` or `http://127.0.0.1:8010` (trailing slash stripped). */
+  host: string;
+  projectId: string;
+  /** Personal API key (HTTP transport). */
+  apiKey?: string;
+  /** A transport to use instead of HTTP (recording / replay / tests). */
+  transport?: Transport;
+  retry?: PostHogRetryOptions;
+  /** Max queries in flight, ≤ 3 (PostHog's limit). Default 3. */
+  queryConcurrency?: number;
+  /** Per-attempt timeout, ms. Default 60 000. */
+  timeoutMs?: number;
+  logger?: PostHogLogger;
+}
+
+/** Safety stop for `next`-based pagination (100 per page → 100 000 items). */
+const MAX_LIST_PAGES = 1000;
+
+/**
+ * Creates a {@link PostHogApi}.
+ *
+ * @throws PostHogConfigError when neither `apiKey` nor `transport` is given, or `projectId` is not numeric.
+ */
+export function createPostHogClient(opts: PostHogClientOptions): PostHogApi {
+  const host = opts.host.replace(/\/+$/, "");
+  const pid = opts.projectId;
+  if (!/^\d+$/.test(pid)) {
+    throw new PostHogConfigError(`PostHog project id must be numeric, got "${pid}"`, ["POSTHOG_PROJECT_ID"]);
+  }
+  let transport: Transport;
+  if (opts.transport) {
+    transport = opts.transport;
+  } else if (opts.apiKey) {
+    transport = createHttpTransport({
+      host,
+      projectId: pid,
+      apiKey: opts.apiKey,
+      ...(opts.retry ? { retry: opts.retry } : {}),
+      ...(opts.queryConcurrency !== undefined ? { queryConcurrency: opts.queryConcurrency } : {}),
+      ...(opts.timeoutMs !== undefined ? { timeoutMs: opts.timeoutMs } : {}),
+      ...(opts.logger ? { logger: opts.logger } : {}),
+    });
+  } else {
+    throw new PostHogConfigError("PostHog client needs an API key (POSTHOG_PERSONAL_API_KEY) or a transport", [
+      "POSTHOG_PERSONAL_API_KEY",
+    ]);
+  }
+
+  let requestCount = 0;
+  const base = `/api/projects/${pid}`;
+  const queryPath = `${base}/query/`;
+
+  const get = (path: string): Promise<unknown> => {
+    requestCount++;
+    return transport({ method: "GET", path, key: getKey(path) });
+  };
+  const post = (path: string, body: unknown, key: string): Promise<unknown> => {
+    requestCount++;
+    return transport({ method: "POST", path, body, key });
+  };
+
+  /** Follows DRF `next` links; returns each parsed item with its original JSON object. */
+  async function paginate<T extends z.ZodType>(
+    firstPath: string,
+    item: T,
+  ): Promise<{ parsed: z.infer<T>; original: Record<string, unknown> }[]> {
+    const schema = pageSchema(item);
+    const out: { parsed: z.infer<T>; original: Record<string, unknown> }[] = [];
+    const seen = new Set<string>();
+    let path: string | null = firstPath;
+    while (path !== null) {
+      if (seen.has(path) || seen.size >= MAX_LIST_PAGES) {
+        throw new PostHogError(`pagination of ${firstPath} did not end (page ${path} repeated or over ${MAX_LIST_PAGES} pages)`, {
+          endpoint: `GET ${path}`,
+        });
+      }
+      seen.add(path);
+      const body = await get(path);
+      const page: { next?: string | null; results: unknown[] } = parseWith(schema, body, `GET ${path}`);
+      const originals = (body as { results: Record<string, unknown>[] }).results;
+      page.results.forEach((p, i) => out.push({ parsed: p as z.infer<T>, original: originals[i] ?? {} }));
+      path = page.next ? toPathAndQuery(page.next) : null;
+    }
+    return out;
+  }
+
+  const api: PostHogApi = {
+    host,
+    projectId: pid,
+    get requestCount() {
+      return requestCount;
+    },
+
+    async listFeatureFlags() {
+      const items = await paginate(`${base}/feature_flags/?limit=100`, featureFlagSchema);
+      return items.filter(({ parsed }) => !parsed.deleted).map(({ parsed }) => normalizeFlag(parsed));
+    },
+
+    async listExperiments() {
+      const items = await paginate(`${base}/experiments/?limit=100`, experimentSchema);
+      return items
+        .filter(({ parsed }) => !parsed.deleted)
+        .map(({ parsed, original }) => normalizeExperiment(parsed, original));
+    },
+
+    async getExperiment(id) {
+      const path = `${base}/experiments/${assertId(id, "experiment id")}/`;
+      const body = await get(path);
+      const parsed = parseWith(experimentSchema, body, `GET ${path}`);
+      return normalizeExperiment(parsed, body as Record<string, unknown>);
+    },
+
+    async getExposures(experiment) {
+      const raw = experiment.raw;
+      if (!raw.start_date) {
+        return { experimentId: experiment.id, timeseries: [], totals: {}, posthogSrm: null };
+      }
+      const flag = raw.feature_flag as { key?: unknown } | null | undefined;
+      if (!flag || typeof flag !== "object" || typeof flag.key !== "string" || flag.key === "") {
+        throw new PostHogError(
+          `experiment ${experiment.id} has no embedded feature_flag, which ExperimentExposureQuery requires; ` +
+            `load it with getExperiment(${experiment.id}) first`,
+          { endpoint: `POST ${queryPath}` },
+        );
+      }
+      const body = {
+        query: {
+          kind: "ExperimentExposureQuery",
+          experiment_id: experiment.id,
+          experiment_name: typeof raw.name === "string" && raw.name ? raw.name : experiment.name,
+          feature_flag: raw.feature_flag,
+          exposure_criteria: raw.exposure_criteria ?? null,
+          holdout: raw.holdout ?? null,
+          start_date: raw.start_date ?? null,
+          end_date: raw.end_date ?? null,
+        },
+      };
+      const res = await post(queryPath, body, exposureQueryKey(queryPath, experiment.id));
+      const parsed = parseWith(exposureResponseSchema, res ?? {}, `POST ${queryPath} ExperimentExposureQuery`);
+      return normalizeExposures(experiment.id, parsed);
+    },
+
+    async getMetricResult(experiment, metric) {
+      if (metric.metricType === "legacy-trends" || metric.metricType === "legacy-funnels") {
+        return {
+          metric,
+          baseline: null,
+          variants: [],
+          error: `metric "${metric.name}" uses the legacy ${metric.metricType === "legacy-trends" ? "ExperimentTrendsQuery" : "ExperimentFunnelsQuery"} engine, which ExperimentQuery does not support`,
+        };
+      }
+      const body = { query: { kind: "ExperimentQuery", experiment_id: experiment.id, metric: metric.query } };
+      let res: unknown;
+      try {
+        res = await post(queryPath, body, metricQueryKey(queryPath, experiment.id, metric.uuid));
+      } catch (err) {
+        // A plain PostHogError is a 4xx other than 401/403/404/429: PostHog refused this metric's query.
+        if (err instanceof PostHogError && err.constructor === PostHogError && err.status !== undefined) {
+          return { metric, baseline: null, variants: [], error: `PostHog refused the query for metric "${metric.name}": ${err.message}` };
+        }
+        throw err;
+      }
+      const parsed = parseWith(metricResponseSchema, res ?? {}, `POST ${queryPath} ExperimentQuery`);
+      return normalizeMetricResult(metric, parsed);
+    },
+
+    async getFlagActivity(flagId, opts = {}) {
+      const id = assertId(flagId, "flag id");
+      const maxPages = opts.maxPages ?? 10;
+      let sinceMs: number | null = null;
+      if (opts.since !== undefined) {
+        sinceMs = Date.parse(opts.since);
+        if (Number.isNaN(sinceMs)) {
+          throw new PostHogError(`getFlagActivity: "since" must be an ISO 8601 date, got "${opts.since}"`, {
+            endpoint: `GET ${base}/feature_flags/${id}/activity/`,
+          });
+        }
+      }
+      const out: ActivityEntry[] = [];
+      for (let page = 1; page <= maxPages; page++) {
+        const path = `${base}/feature_flags/${id}/activity/?limit=100&page=${page}`;
+        const body = await get(path);
+        const parsed = parseWith(activityPageSchema, body, `GET ${path}`);
+        for (const entry of parsed.results) {
+          if (sinceMs !== null && Date.parse(entry.created_at) < sinceMs) return out;
+          out.push(normalizeActivity(entry));
+        }
+        if (!parsed.next || parsed.results.length === 0) break;
+      }
+      return out;
+    },
+  };
+  return api;
+}
+
+/**
+ * A client replaying a snapshot (no network); host and project id come from the snapshot.
+ * Missing responses throw PostHogSnapshotMissError.
+ */
+export function createPostHogClientFromSnapshot(snapshot: PostHogSnapshot): PostHogApi {
+  return createPostHogClient({
+    host: snapshot.host,
+    projectId: snapshot.project_id,
+    transport: snapshotTransport(snapshot),
+  });
+}
+
+function assertId(id: number, what: string): number {
+  if (!Number.isSafeInteger(id) || id <= 0) {
+    throw new PostHogError(`${what} must be a positive integer, got ${String(id)}`, { endpoint: "client" });
+  }
+  return id;
+}

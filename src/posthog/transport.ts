@@ -1,0 +1,279 @@
+/**
+ * The transport under the PostHog client: one function from a request to parsed JSON. The HTTP transport
+ * (ky) adds auth, retries, the query concurrency cap and typed errors; `snapshot.ts` adds record/replay.
+ */
+import ky, { HTTPError, TimeoutError } from "ky";
+import pLimit from "p-limit";
+import {
+  PostHogAuthError,
+  PostHogError,
+  PostHogNetworkError,
+  PostHogNotFoundError,
+  PostHogRateLimitError,
+  PostHogSchemaError,
+  PostHogServerError,
+} from "./errors.js";
+
+/** One request to the PostHog private API. */
+export interface TransportRequest {
+  method: "GET" | "POST";
+  /** Path and query string, e.g. `/api/projects/1/feature_flags/?limit=100` (no host). */
+  path: string;
+  /** JSON body (POST). */
+  body?: unknown;
+  /** Stable semantic key used by snapshots; see {@link getKey}, {@link exposureQueryKey}, {@link metricQueryKey}. */
+  key: string;
+}
+
+/** Performs a request and resolves with the parsed JSON body (null for an empty body). */
+export type Transport = (req: TransportRequest) => Promise<unknown>;
+
+/** Structured logger (pino / Probot style). */
+export interface PostHogLogger {
+  debug(obj: object, msg: string): void;
+  info(obj: object, msg: string): void;
+  warn(obj: object, msg: string): void;
+}
+
+/** Retry budget for 429, 408 and 5xx responses and network errors (ky's built-in retry). */
+export interface PostHogRetryOptions {
+  /** Retries after the first attempt. Default 4. */
+  limit?: number;
+  /** Upper bound of one exponential-backoff delay, ms. Default 10 000. */
+  backoffLimit?: number;
+  /** Upper bound of a delay taken from `Retry-After`, ms. Default 30 000 (PostHog queues queries ≤ 30 s). */
+  maxRetryAfter?: number;
+  /** Backoff in ms for retry number `attempt` (1-based). Default ky's `0.3 s × 2^(attempt−1)`. */
+  delay?: (attempt: number) => number;
+}
+
+/** Defaults of {@link PostHogRetryOptions}. */
+export const DEFAULT_RETRY = { limit: 4, backoffLimit: 10_000, maxRetryAfter: 30_000 } as const;
+
+/** PostHog allows 3 concurrent query requests per team (posthog-api.md §1, docs/api/queries.mdx). */
+export const MAX_QUERY_CONCURRENCY = 3;
+
+/** Options of {@link createHttpTransport}. */
+export interface HttpTransportOptions {
+  /** Base URL without trailing slash (`https://us.posthog.com`, `http://127.0.0.1:8010`). */
+  host: string;
+  projectId: string;
+  /** Personal API key; sent only as `Authorization: Bearer <key>`. */
+  apiKey: string;
+  retry?: PostHogRetryOptions;
+  /** Max `POST …/query/` requests in flight, 1–3 (values above 3 are capped). Default 3. */
+  queryConcurrency?: number;
+  /** Per-attempt timeout, ms. Default 60 000 (query: ≤ 30 s queueing + execution). */
+  timeoutMs?: number;
+  logger?: PostHogLogger;
+  /** Custom fetch (tests); default global fetch. */
+  fetch?: typeof globalThis.fetch;
+}
+
+/** A transport that knows where it points, with counters for logs and the bench. */
+export type HttpTransport = Transport & {
+  readonly host: string;
+  readonly projectId: string;
+  /** `requests`: calls; `retries`: extra attempts made by the retry policy. */
+  readonly stats: { requests: number; retries: number };
+};
+
+/** Snapshot key of a GET: `GET <path-with-query>`. */
+export function getKey(pathWithQuery: string): string {
+  return `GET ${pathWithQuery}`;
+}
+
+/** Snapshot key of an `ExperimentExposureQuery`: `POST <path> ExperimentExposureQuery experiment=<id>`. */
+export function exposureQueryKey(path: string, experimentId: number): string {
+  return `POST ${path} ExperimentExposureQuery experiment=${experimentId}`;
+}
+
+/** Snapshot key of an `ExperimentQuery`: `POST <path> ExperimentQuery experiment=<id> metric=<uuid>`. */
+export function metricQueryKey(path: string, experimentId: number, metricUuid: string): string {
+  return `POST ${path} ExperimentQuery experiment=${experimentId} metric=${metricUuid}`;
+}
+
+/**
+ * Reduces an absolute DRF `next` URL (or a relative one) to `path?query`, so pages are fetched from the
+ * configured host and snapshot keys do not depend on the host.
+ */
+export function toPathAndQuery(url: string): string {
+  const u = new URL(url, "http://placeholder.invalid");
+  return `${u.pathname}${u.search}`;
+}
+
+function isQueryPath(path: string): boolean {
+  return /\/query\/?$/.test(path.split("?")[0] ?? "");
+}
+
+function errorBody(text: string): { code?: string; detail?: string } {
+  try {
+    const j = JSON.parse(text) as unknown;
+    if (j && typeof j === "object") {
+      const o = j as Record<string, unknown>;
+      return {
+        ...(typeof o.code === "string" ? { code: o.code } : {}),
+        ...(typeof o.detail === "string" ? { detail: o.detail.slice(0, 300) } : {}),
+      };
+    }
+  } catch {
+    /* not JSON: fall through to the raw text */
+  }
+  const t = text.trim().slice(0, 200);
+  return t ? { detail: t } : {};
+}
+
+/**
+ * Maps an HTTP status + body to a typed error. Exported for tests and for other adapters.
+ *
+ * @param endpoint `METHOD /path` (no host)
+ * @param retries how many retries were spent before giving up
+ */
+export function httpError(
+  status: number,
+  bodyText: string,
+  endpoint: string,
+  projectId: string,
+  retries: number,
+): PostHogError {
+  const { code, detail } = errorBody(bodyText);
+  const tail = detail ? `: ${detail}` : "";
+  if (status === 401 || status === 403) {
+    const c = code ?? (status === 401 ? "invalid_personal_api_key" : "permission_denied");
+    return new PostHogAuthError(
+      `PostHog rejected the personal API key (${c}) on ${endpoint} (HTTP ${status})${tail}. ` +
+        `Check POSTHOG_PERSONAL_API_KEY: it must be a personal API key (phx_…) of a user with access to project ${projectId}, ` +
+        `with the scopes experiment:read, feature_flag:read, query:read and activity_log:read.`,
+      { endpoint, status },
+    );
+  }
+  if (status === 404) {
+    const path = endpoint.replace(/^\S+ /, "").split("?")[0] ?? "";
+    const pid = projectId.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+    const collection = new RegExp(`^/api/(projects|environments)/${pid}/(feature_flags|experiments|query)/$`);
+    const item = new RegExp(`^/api/(projects|environments)/${pid}/(feature_flags|experiments)/(\\d+)/`);
+    let what: string;
+    if (collection.test(path)) {
+      what = `unknown project id ${projectId} (check POSTHOG_PROJECT_ID, and POSTHOG_HOST: us vs eu cloud)`;
+    } else {
+      const m = item.exec(path);
+      what = m
+        ? `${m[2] === "experiments" ? "experiment" : "feature flag"} ${m[3]} not found in project ${projectId} (or the project id is unknown)`
+        : "not found";
+    }
+    return new PostHogNotFoundError(`PostHog returned 404 for ${endpoint}: ${what}${tail}`, { endpoint, status });
+  }
+  if (status === 429) {
+    return new PostHogRateLimitError(
+      `PostHog rate limit (HTTP 429) on ${endpoint}, still limited after ${retries} retries${tail}`,
+      { endpoint, status },
+    );
+  }
+  if (status >= 500) {
+    return new PostHogServerError(
+      `PostHog server error (HTTP ${status}) on ${endpoint}, still failing after ${retries} retries${tail}`,
+      { endpoint, status },
+    );
+  }
+  return new PostHogError(`PostHog returned HTTP ${status}${code ? ` (${code})` : ""} on ${endpoint}${tail}`, {
+    endpoint,
+    status,
+  });
+}
+
+/**
+ * HTTP transport over ky (global fetch, so nock intercepts it).
+ *
+ * - `Authorization: Bearer <apiKey>`; the key never appears in errors or logs.
+ * - ky's retry for 408, 429, 500, 502, 503, 504 and network errors, GET and POST (queries are reads),
+ *   honouring `Retry-After` on 429/503 up to `maxRetryAfter`; budget {@link DEFAULT_RETRY}.
+ * - At most `queryConcurrency` (≤ 3) `POST …/query/` requests in flight, retries included (p-limit).
+ *
+ * @throws PostHogAuthError (401/403), PostHogNotFoundError (404), PostHogRateLimitError (429 after the
+ *   budget), PostHogServerError (5xx after the budget), PostHogError (other 4xx), PostHogNetworkError
+ *   (no response / timeout), PostHogSchemaError (body is not JSON).
+ */
+export function createHttpTransport(opts: HttpTransportOptions): HttpTransport {
+  const host = opts.host.replace(/\/+$/, "");
+  const retry = { ...DEFAULT_RETRY, ...opts.retry };
+  const concurrency = Math.max(1, Math.min(MAX_QUERY_CONCURRENCY, Math.floor(opts.queryConcurrency ?? MAX_QUERY_CONCURRENCY)));
+  const queryLimit = pLimit(concurrency);
+  const timeoutMs = opts.timeoutMs ?? 60_000;
+  const log = opts.logger;
+  const stats = { requests: 0, retries: 0 };
+
+  const client = ky.create({
+    headers: { authorization: `Bearer ${opts.apiKey}`, accept: "application/json" },
+    timeout: timeoutMs,
+    retry: {
+      limit: retry.limit,
+      methods: ["get", "post"],
+      statusCodes: [408, 429, 500, 502, 503, 504],
+      afterStatusCodes: [429, 503],
+      backoffLimit: retry.backoffLimit,
+      maxRetryAfter: retry.maxRetryAfter,
+      ...(retry.delay ? { delay: retry.delay } : {}),
+    },
+    ...(opts.fetch ? { fetch: opts.fetch } : {}),
+  });
+
+  const send = async (req: TransportRequest): Promise<unknown> => {
+    const endpoint = `${req.method} ${req.path}`;
+    let retries = 0;
+    const started = Date.now();
+    stats.requests++;
+    let text: string;
+    try {
+      const res = await client(`${host}${req.path}`, {
+        method: req.method,
+        ...(req.method === "POST" ? { json: req.body ?? {} } : {}),
+        hooks: {
+          beforeRetry: [
+            ({ error, retryCount }) => {
+              retries = retryCount;
+              stats.retries++;
+              const status = error instanceof HTTPError ? error.response.status : undefined;
+              log?.warn({ endpoint, status, retry: retryCount }, "PostHog request failed, retrying");
+            },
+          ],
+        },
+      });
+      text = await res.text();
+      log?.debug({ endpoint, status: res.status, ms: Date.now() - started, retries }, "PostHog request");
+    } catch (err) {
+      if (err instanceof HTTPError) {
+        let body = "";
+        try {
+          body = await err.response.text();
+        } catch {
+          body = "";
+        }
+        throw httpError(err.response.status, body, endpoint, opts.projectId, retries);
+      }
+      if (err instanceof TimeoutError) {
+        // No `cause`: ky's errors carry the request, whose headers hold the key.
+        throw new PostHogNetworkError(`no response from PostHog within ${timeoutMs} ms on ${endpoint}`, { endpoint });
+      }
+      const cause = (err as { cause?: { code?: string; message?: string } } | undefined)?.cause;
+      const reason = cause?.code ?? cause?.message ?? (err instanceof Error ? err.message : String(err));
+      throw new PostHogNetworkError(
+        `could not reach PostHog at ${new URL(host).origin} (${endpoint}) after ${retries} retries: ${reason}`,
+        // Only the low-level cause (e.g. ECONNREFUSED), never an object that holds the request headers.
+        { endpoint, cause: cause instanceof Error ? cause : undefined },
+      );
+    }
+    if (text.trim() === "") return null;
+    try {
+      return JSON.parse(text) as unknown;
+    } catch (err) {
+      throw new PostHogSchemaError(
+        endpoint,
+        [{ path: "", message: `response is not JSON (starts with ${JSON.stringify(text.slice(0, 40))})` }],
+        err,
+      );
+    }
+  };
+
+  const transport: Transport = (req) => (isQueryPath(req.path) && req.method === "POST" ? queryLimit(() => send(req)) : send(req));
+  return Object.assign(transport, { host, projectId: opts.projectId, stats });
+}
