@@ -1,0 +1,14 @@
+/**
+ * Auto-decision rules: promote / rollback / continue / extend / stop / investigate, with reasons.
+ * See `decide.ts` for the rules and their order.
+ */
+export * from "./types.js";
+export { decide } from "./decide.js";
+export {
+  analyzeMetric,
+  correctionSummary,
+  resolveVariants,
+  selectGuardrails,
+  type VariantRoles,
+} from "./analyze.js";
+export { formatCount, formatDays, formatLift, formatNumber, formatP, formatPercent } from "./format.js";
