@@ -22,8 +22,9 @@ export function neutralizeMentions(text: string): string {
 /**
  * Escape text for use inline in Markdown (a paragraph, a list item or a table cell).
  *
- * Newlines become spaces; HTML is entity-encoded; Markdown punctuation is backslash-escaped; mentions are
- * neutralised. Safe inside table cells (`|` escaped).
+ * Newlines become spaces; HTML is entity-encoded; the Markdown punctuation that can open emphasis, code,
+ * links, images, headings, strikethrough or a table cell is backslash-escaped; bare URLs and mentions are
+ * neutralised with a zero-width space. Safe inside table cells (`|` escaped).
  *
  * @param text any string (PostHog or PR content); `null`/`undefined` render as an empty string.
  */
@@ -31,8 +32,11 @@ export function escapeMarkdown(text: string | null | undefined): string {
   if (text === null || text === undefined) return "";
   const oneLine = String(text).replace(/\r?\n|\r/g, " ");
   const html = oneLine.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;");
-  const md = html.replace(/[\\`*_{}[\]()#+!|~:]/g, (c) => `\\${c}`);
-  return neutralizeMentions(md);
+  // Backslash-escape what can start emphasis, code, links, images, tables, headings or strikethrough.
+  const md = html.replace(/[\\`*_[\]#!|~]/g, (c) => `\\${c}`);
+  // Break bare-URL autolinks (GitHub's extended autolinks) so a name cannot smuggle in a live link.
+  const noAutolink = md.replace(/:\/\//g, `:${ZERO_WIDTH_SPACE}//`);
+  return neutralizeMentions(noAutolink);
 }
 
 /**
