@@ -32,8 +32,8 @@ export function escapeMarkdown(text: string | null | undefined): string {
   if (text === null || text === undefined) return "";
   const oneLine = String(text).replace(/\r?\n|\r/g, " ");
   const html = oneLine.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;");
-  // Backslash-escape what can start emphasis, code, links, images, tables, headings or strikethrough.
-  const md = html.replace(/[\\`*_[\]#!|~]/g, (c) => `\\${c}`);
+  // Backslash-escape what can start emphasis, code, links, images, tables, headings, strikethrough or maths ($).
+  const md = html.replace(/[\\`*_[\]#!|~$]/g, (c) => `\\${c}`);
   // Break bare-URL autolinks (GitHub's extended autolinks) so a name cannot smuggle in a live link.
   const noAutolink = md.replace(/:\/\//g, `:${ZERO_WIDTH_SPACE}//`);
   return neutralizeMentions(noAutolink);
