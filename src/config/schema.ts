@@ -15,6 +15,12 @@ const fraction = (name: string) =>
     .min(0, { error: `${name} is a fraction between 0 and 1 (0.1 = 10%)` })
     .max(1, { error: `${name} is a fraction between 0 and 1 (0.1 = 10%), not a percentage` });
 
+const probability = (name: string) =>
+  z
+    .number({ error: `${name} must be a number` })
+    .gt(0, { error: `${name} is a probability strictly between 0 and 1` })
+    .lt(1, { error: `${name} is a probability strictly between 0 and 1 (0.05, not 5)` });
+
 const positiveInt = (name: string) =>
   z.number({ error: `${name} must be a number` }).int({ error: `${name} must be a whole number` }).min(0, {
     error: `${name} must not be negative`,
@@ -23,16 +29,16 @@ const positiveInt = (name: string) =>
 /** Auto-decision rule thresholds. */
 export const decisionSchema = z
   .object({
-    srm_alpha: fraction("decision.srm_alpha")
+    srm_alpha: probability("decision.srm_alpha")
       .default(0.001)
       .describe("SRM blocks any decision when its p-value is below this (PostHog and Statsig: 0.001)."),
     srm_min_exposures: positiveInt("decision.srm_min_exposures")
       .default(1000)
       .describe("SRM is only tested once total exposures reach this many."),
-    alpha: fraction("decision.alpha")
+    alpha: probability("decision.alpha")
       .default(0.05)
       .describe("Frequentist significance level before correction for multiple comparisons."),
-    chance_to_win: fraction("decision.chance_to_win")
+    chance_to_win: probability("decision.chance_to_win")
       .default(0.95)
       .describe("Bayesian chance to win needed to promote, before correction for multiple comparisons."),
     correction: z
@@ -59,10 +65,10 @@ export const decisionSchema = z
       .positive({ error: "decision.max_duration_days must be positive" })
       .default(14)
       .describe("Maximum duration in days when PostHog has no recommended running time."),
-    near_alpha: fraction("decision.near_alpha")
+    near_alpha: probability("decision.near_alpha")
       .default(0.1)
       .describe("Past the maximum duration, extend when p is below this ('near significance')."),
-    near_chance_to_win: fraction("decision.near_chance_to_win")
+    near_chance_to_win: probability("decision.near_chance_to_win")
       .default(0.9)
       .describe("Past the maximum duration, extend when chance to win reaches this."),
     guardrails: z
