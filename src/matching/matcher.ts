@@ -1,0 +1,521 @@
+/**
+ * Finds references to known PostHog feature flag keys in source lines and in unified diffs.
+ *
+ * Strategy (flag-references.md §5 "Guidance: Default"): one pass per line splits it into maximal runs of
+ * `[A-Za-z0-9_$-]` and looks each run up in one `Map` holding every known feature flag key and every SDK
+ * call token. The map is built once; a scan costs O(line length) whatever the number of keys (5,000+ keys
+ * are fine). Pure code, no I/O.
+ *
+ * What counts as a reference of a known key K (key charset `^[a-zA-Z0-9_-]+$`, PostHog
+ * `posthog/api/feature_flag.py` `validate_key`):
+ * - **string**: a string literal whose whole content is K (`"K"`, `'K'`, `` `K` ``, in any language);
+ * - **identifier**: a run of `[A-Za-z0-9_$-]` equal to K — identifiers, object keys (`K:`), YAML keys,
+ *   members (`flags.K`), Ruby symbols / Elixir atoms (`:K`), words in comments and prose. Because `-` and
+ *   `$` belong to the run, `new-checkout` does **not** match inside `my-new-checkout-v2`, `--new-checkout`
+ *   or `$new_checkout`;
+ * - **property**: `$feature/K`, `$feature_interaction/K`, `$feature_view/K` (flag-references.md §4) and
+ *   `$feature_enrollment/K` (posthog-js `updateEarlyAccessFeatureEnrollment`);
+ * - **sdk-call**: K as the literal key argument of a PostHog SDK call (see `sdk.ts`); `inSdkCall` is true
+ *   exactly for these.
+ *
+ * Decisions:
+ * - **Path segments are not references**: a run directly after or before a single `/` (`/new-checkout/`,
+ *   `routes/new-checkout.tsx`, `https://…/new-checkout`) is skipped — routes and file names reuse words that
+ *   are also flag keys far more often than code refers to a flag through a path. `$feature/K` is the
+ *   exception, and `//K`, `/*K` comments still count (but not a URL host `https://K.example.com`).
+ * - **Short keys** (under 3 characters, LaunchDarkly's `minFlagKeyLen`) only count inside SDK calls and in
+ *   the unambiguous `$feature/K` property form. **All-digit keys** never count as bare identifiers.
+ * - Matching is exact and case-sensitive (no camelCase/UPPER_SNAKE aliases).
+ * - One reference per (key, line): the strongest kind wins (sdk-call > property > string > identifier).
+ * - A literal in the key position of an SDK call that is not a known key is an **unknown key** (likely a
+ *   typo), with the closest known key as a suggestion (`distance.ts`). For generic method names only close
+ *   misses are reported (see `SdkShape.strict`).
+ */
+import picomatch from "picomatch";
+import type { ChangedLine } from "./diff.js";
+import { KeySuggester } from "./distance.js";
+import { type CallFinding, isJvmFile, matchShape, SDK_SHAPES, type SdkShape } from "./sdk.js";
+
+/** The lexical form a reference was found in. */
+export type ReferenceKind = "string" | "identifier" | "property" | "sdk-call";
+
+/** One reference to a known feature flag key on a changed line of a diff. */
+export interface FlagReference {
+  flagKey: string;
+  /** Repository-relative path (new path for renames, old path for deleted files). */
+  file: string;
+  /** 1-based line number: new-file line for added lines, old-file line for removed lines. */
+  line: number;
+  side: "added" | "removed";
+  kind: ReferenceKind;
+  /** True when the key is the literal key argument of a PostHog SDK call (then `kind` is "sdk-call"). */
+  inSdkCall: boolean;
+  /** The line, trimmed, at most 200 characters (a window around the key when the line is longer). */
+  text: string;
+}
+
+/** A reference found by {@link scanText} in a whole file (no diff side). */
+export type TextReference = Omit<FlagReference, "side">;
+
+/** A literal key in a PostHog SDK call that is not a known feature flag key. */
+export interface UnknownKey {
+  key: string;
+  file: string;
+  line: number;
+  side: "added" | "removed";
+  /** The closest known feature flag key (OSA distance ≤ 1–2, or equal up to case and `_`/`-`), or null. */
+  suggestion: string | null;
+}
+
+/** One key found on one line. */
+export interface LineMatch {
+  key: string;
+  kind: ReferenceKind;
+  inSdkCall: boolean;
+}
+
+/** Everything found on one line. */
+export interface LineScan {
+  /** Known keys, one entry per key, in order of first appearance. */
+  references: LineMatch[];
+  /** Literal keys in SDK calls that are not known, one entry per key. */
+  unknownKeys: { key: string; suggestion: string | null }[];
+}
+
+/** A matcher built once over the known feature flag keys. */
+export interface FlagMatcher {
+  /** Number of distinct valid known keys. */
+  readonly keyCount: number;
+  /** Input keys that were not used because they are outside PostHog's key charset or empty. */
+  readonly skippedKeys: readonly string[];
+  /**
+   * Known keys referenced on one line.
+   * @param text one line (no newline)
+   * @param file optional path, used only to recognise JVM files (key-second `isFeatureEnabled(id, K)`)
+   */
+  scanLine(text: string, file?: string): LineMatch[];
+  /** Like {@link FlagMatcher.scanLine}, plus unknown literal keys in PostHog SDK calls. */
+  scanLineDetailed(text: string, file?: string): LineScan;
+  /** Closest known key for an unknown one, or null (see `distance.ts`). */
+  suggest(key: string): string | null;
+  /** Whether `key` is a known feature flag key. */
+  has(key: string): boolean;
+}
+
+/** Thrown for malformed input to the matcher (wrong types, bad glob patterns). */
+export class MatchInputError extends TypeError {
+  override readonly name = "MatchInputError";
+}
+
+const KEY_RE = /^[A-Za-z0-9_-]+$/;
+const PROPERTY_PREFIXES = new Set(["$feature", "$feature_interaction", "$feature_view", "$feature_enrollment"]);
+const KIND_RANK: Record<ReferenceKind, number> = { identifier: 0, string: 1, property: 2, "sdk-call": 3 };
+const MIN_BARE_KEY_LENGTH = 3;
+
+/**
+ * 1 for `[A-Za-z0-9_$-]`, 0 for every other UTF-16 code unit (non-ASCII characters are boundaries). A full
+ * 64 Ki table avoids a range check in the hot loop (about 2× faster than a 128-entry table + `c < 128`).
+ */
+const TOKEN = new Uint8Array(65536);
+for (let c = 0; c < 128; c++) {
+  const ch = String.fromCharCode(c);
+  if (/[A-Za-z0-9_$-]/.test(ch)) TOKEN[c] = 1;
+}
+
+/** Size of the token-hash prefilter bitset (2^20 bits = 128 KiB; ~0.5 % false positives at 5,000 keys). */
+const HASH_BITS = 1 << 20;
+
+function mixHash(h: number): number {
+  h ^= h >>> 15;
+  h = Math.imul(h, 0x2c1b3c6d);
+  h ^= h >>> 12;
+  return h & (HASH_BITS - 1);
+}
+
+/** The prefilter hash of `s[i, j)`, computed exactly as in the scan loop. */
+function tokenHash(s: string, i: number, j: number): number {
+  let h = s.charCodeAt(i);
+  for (let k = i + 1; k < j; k++) h = (Math.imul(h, 31) + s.charCodeAt(k)) | 0;
+  return mixHash(h);
+}
+
+interface Entry {
+  isKey: boolean;
+  /** Counts as a string-literal reference (false for keys under 3 characters). */
+  stringOk: boolean;
+  /** Counts as a bare identifier reference (false for short and all-digit keys). */
+  identifierOk: boolean;
+  shapes: SdkShape[] | null;
+}
+
+/**
+ * Builds a matcher over the known feature flag keys (every PostHog flag key of the project).
+ *
+ * @param knownKeys the keys; duplicates are ignored; keys outside `^[a-zA-Z0-9_-]+$` (PostHog's
+ *   `validate_key`) cannot be matched reliably and are listed in `skippedKeys` instead
+ * @returns a reusable, stateless-per-call matcher
+ * @throws MatchInputError when `knownKeys` is not iterable or holds a non-string
+ */
+export function createFlagMatcher(knownKeys: Iterable<string>): FlagMatcher {
+  if (knownKeys == null || typeof (knownKeys as Iterable<string>)[Symbol.iterator] !== "function") {
+    throw new MatchInputError("createFlagMatcher: knownKeys must be an iterable of feature flag key strings");
+  }
+  const entries = new Map<string, Entry>();
+  const keys = new Set<string>();
+  const skipped: string[] = [];
+  for (const key of knownKeys) {
+    if (typeof key !== "string") {
+      throw new MatchInputError(`createFlagMatcher: feature flag key must be a string, got ${typeof key}`);
+    }
+    if (!KEY_RE.test(key)) {
+      skipped.push(key);
+      continue;
+    }
+    if (keys.has(key)) continue;
+    keys.add(key);
+    const long = key.length >= MIN_BARE_KEY_LENGTH;
+    entries.set(key, { isKey: true, stringOk: long, identifierOk: long && !/^[0-9]+$/.test(key), shapes: null });
+  }
+  for (const shape of SDK_SHAPES) {
+    const e = entries.get(shape.token);
+    if (e) (e.shapes ??= []).push(shape);
+    else entries.set(shape.token, { isKey: false, stringOk: false, identifierOk: false, shapes: [shape] });
+  }
+  let maxLen = 0;
+  for (const k of entries.keys()) maxLen = Math.max(maxLen, k.length);
+  const lengthOk = new Uint8Array(maxLen + 1);
+  // Prefilter: a bitset of token hashes, so most runs are rejected without slicing or a Map lookup.
+  const hashBits = new Int32Array(HASH_BITS >>> 5);
+  for (const k of entries.keys()) {
+    lengthOk[k.length] = 1;
+    const h = tokenHash(k, 0, k.length);
+    hashBits[h >>> 5]! |= 1 << (h & 31);
+  }
+
+  let suggester: KeySuggester | null = null;
+  const suggest = (key: string): string | null => (suggester ??= new KeySuggester(keys)).suggest(key);
+
+  const ctx: MatchContext = { keys, suggest };
+
+  /** The per-line pass; allocation-free until a candidate token is found. */
+  function scan(s: string, file: string | undefined, wantUnknown: boolean): LineScan | null {
+    let acc: LineAccumulator | null = null;
+    let jvm: boolean | undefined;
+    const n = s.length;
+    let i = 0;
+    while (i < n) {
+      const c = s.charCodeAt(i);
+      if (TOKEN[c] === 0) {
+        i++;
+        continue;
+      }
+      let h = c;
+      let j = i + 1;
+      while (j < n) {
+        const d = s.charCodeAt(j);
+        if (TOKEN[d] === 0) break;
+        h = (Math.imul(h, 31) + d) | 0;
+        j++;
+      }
+      const len = j - i;
+      if (len <= maxLen && lengthOk[len] === 1) {
+        h = mixHash(h);
+        if ((hashBits[h >>> 5]! & (1 << (h & 31))) !== 0) {
+          const entry = entries.get(s.slice(i, j));
+          if (entry !== undefined) {
+            if (entry.shapes !== null) {
+              jvm ??= isJvmFile(file);
+              for (const shape of entry.shapes) {
+                const f = matchShape(s, i, j, shape, jvm);
+                if (f) {
+                  (acc ??= new LineAccumulator(ctx, wantUnknown)).onCall(f);
+                  break;
+                }
+              }
+            }
+            if (entry.isKey) {
+              const kind = lexicalKind(s, i, j);
+              if (
+                kind === "property" ||
+                (kind === "string" && entry.stringOk) ||
+                (kind === "identifier" && entry.identifierOk)
+              ) {
+                (acc ??= new LineAccumulator(ctx, wantUnknown)).addRef(s.slice(i, j), kind);
+              }
+            }
+          }
+        }
+      }
+      i = j;
+    }
+    return acc === null ? null : { references: acc.refs ?? [], unknownKeys: acc.unknown ?? [] };
+  }
+
+  return {
+    keyCount: keys.size,
+    skippedKeys: skipped,
+    scanLine: (text, file) => scan(requireString(text, "scanLine: text"), file, false)?.references ?? [],
+    scanLineDetailed: (text, file) =>
+      scan(requireString(text, "scanLineDetailed: text"), file, true) ?? { references: [], unknownKeys: [] },
+    suggest: (key) => suggest(requireString(key, "suggest: key")),
+    has: (key) => keys.has(key),
+  };
+}
+
+interface MatchContext {
+  keys: ReadonlySet<string>;
+  suggest: (key: string) => string | null;
+}
+
+/** Collects the references and unknown keys of one line (created only for lines with a candidate). */
+class LineAccumulator {
+  refs: LineMatch[] | null = null;
+  unknown: { key: string; suggestion: string | null }[] | null = null;
+
+  constructor(
+    private readonly ctx: MatchContext,
+    private readonly wantUnknown: boolean,
+  ) {}
+
+  /** Records a known key; one entry per key, the strongest kind wins. */
+  addRef(key: string, kind: ReferenceKind): void {
+    this.refs ??= [];
+    for (const r of this.refs) {
+      if (r.key === key) {
+        if (KIND_RANK[kind] > KIND_RANK[r.kind]) {
+          r.kind = kind;
+          r.inSdkCall = kind === "sdk-call";
+        }
+        return;
+      }
+    }
+    this.refs.push({ key, kind, inSdkCall: kind === "sdk-call" });
+  }
+
+  private addUnknown(key: string, suggestion: string | null): void {
+    this.unknown ??= [];
+    if (!this.unknown.some((u) => u.key === key)) this.unknown.push({ key, suggestion });
+  }
+
+  /**
+   * Resolves the literal candidates of one SDK call: known keys become "sdk-call" references; otherwise
+   * the candidate closest to a known key (or, for PostHog-specific calls, the primary candidate) is an
+   * unknown key.
+   */
+  onCall(f: CallFinding): void {
+    const { keys, suggest } = this.ctx;
+    if (f.independent) {
+      for (const c of f.candidates) {
+        if (keys.has(c)) this.addRef(c, "sdk-call");
+        else if (this.wantUnknown) {
+          const sug = suggest(c);
+          if (sug !== null || f.shape.strict) this.addUnknown(c, sug);
+        }
+      }
+      return;
+    }
+    let found = false;
+    for (const c of f.candidates) {
+      if (keys.has(c)) {
+        this.addRef(c, "sdk-call");
+        found = true;
+      }
+    }
+    if (found || !this.wantUnknown) return;
+    for (const c of f.candidates) {
+      const sug = suggest(c);
+      if (sug !== null) {
+        this.addUnknown(c, sug);
+        return;
+      }
+    }
+    if (f.shape.strict && f.primary !== null) this.addUnknown(f.primary, null);
+  }
+}
+
+function requireString(v: unknown, what: string): string {
+  if (typeof v !== "string") throw new MatchInputError(`${what} must be a string, got ${typeof v}`);
+  return v;
+}
+
+/**
+ * Classifies a run `s[i, j)` equal to a known key by its neighbours, or null when it is a path segment.
+ */
+function lexicalKind(s: string, i: number, j: number): ReferenceKind | null {
+  const prev = i > 0 ? s.charCodeAt(i - 1) : -1;
+  const next = j < s.length ? s.charCodeAt(j) : -1;
+  if (prev === 47 /* / */) {
+    // `$feature/K`: the run before the slash must be a property prefix.
+    let k = i - 1;
+    while (k > 0) {
+      const d = s.charCodeAt(k - 1);
+      if (TOKEN[d] === 0) break;
+      k--;
+    }
+    if (k < i - 1 && PROPERTY_PREFIXES.has(s.slice(k, i - 1))) return "property";
+    const prev2 = i > 1 ? s.charCodeAt(i - 2) : -1;
+    if (prev2 !== 47 && prev2 !== 42 /* * */) return null; // path segment; `//K` and `/*K` are comments
+    if (prev2 === 47 && i > 2 && s.charCodeAt(i - 3) === 58 /* : */) return null; // `https://K…` host
+  }
+  if (next === 47) {
+    const next2 = j + 1 < s.length ? s.charCodeAt(j + 1) : -1;
+    if (next2 !== 47 && next2 !== 42) return null; // path segment
+  }
+  if ((prev === 34 || prev === 39 || prev === 96) && next === prev) return "string";
+  return "identifier";
+}
+
+/** The line trimmed to at most 200 characters, as a window around `key` when the line is longer. */
+export function snippet(line: string, key: string): string {
+  const t = line.trim();
+  if (t.length <= 200) return t;
+  const at = Math.max(0, t.indexOf(key));
+  const start = Math.max(0, Math.min(at - 80, t.length - 198));
+  const body = t.slice(start, start + 198);
+  return (start > 0 ? "…" : "") + body + (start + 198 < t.length ? "…" : "");
+}
+
+/** Options for {@link matchDiff}. */
+export interface MatchOptions {
+  /**
+   * Glob patterns of paths to skip, e.g. `vendor/**`, `**\/*.snap`. Matched with picomatch (`dot: true`, so
+   * `**` also walks into dot-directories such as `.github/`).
+   */
+  ignorePaths?: string[];
+}
+
+/** Summary of one feature flag key across a diff. */
+export interface FlagChange {
+  flagKey: string;
+  /** "removed" when the key is referenced only on removed lines; otherwise "added-or-modified". */
+  status: "added-or-modified" | "removed";
+  /** References on added lines. */
+  added: number;
+  /** References on removed lines. */
+  removed: number;
+}
+
+/** Result of {@link matchDiff}. */
+export interface DiffMatches {
+  /** Sorted by file, line, side ("added" before "removed"), key. */
+  references: FlagReference[];
+  /** Unknown literal keys in SDK calls, sorted like references (renderers usually show only `side: "added"`). */
+  unknownKeys: UnknownKey[];
+  /** One entry per referenced key, sorted by key. */
+  flags: FlagChange[];
+}
+
+/**
+ * Compiles ignore globs into a path predicate (cached per path).
+ * @throws MatchInputError when `patterns` is not an array of non-empty strings
+ */
+export function ignoreMatcher(patterns: readonly string[] | undefined): (file: string) => boolean {
+  if (patterns === undefined || patterns.length === 0) return () => false;
+  if (!Array.isArray(patterns)) throw new MatchInputError("ignorePaths must be an array of glob strings");
+  for (const p of patterns) {
+    if (typeof p !== "string" || p.trim() === "") {
+      throw new MatchInputError(`ignorePaths: each pattern must be a non-empty glob string, got ${JSON.stringify(p)}`);
+    }
+  }
+  // picomatch with `dot: true`, so `**/*.snap` also matches under `.github/`.
+  const isMatch = picomatch([...patterns], { dot: true });
+  const cache = new Map<string, boolean>();
+  return (file) => {
+    let hit = cache.get(file);
+    if (hit === undefined) {
+      hit = isMatch(file);
+      cache.set(file, hit);
+    }
+    return hit;
+  };
+}
+
+function compareRef(a: { file: string; line: number; side: string }, b: { file: string; line: number; side: string }): number {
+  if (a.file !== b.file) return a.file < b.file ? -1 : 1;
+  if (a.line !== b.line) return a.line - b.line;
+  if (a.side !== b.side) return a.side < b.side ? -1 : 1;
+  return 0;
+}
+
+/**
+ * Finds known feature flag keys and unknown SDK-call keys on the changed lines of a diff.
+ *
+ * @param lines changed lines from {@link changedLinesFromDiff} / `changedLinesFromPatches`
+ * @param matcher from {@link createFlagMatcher}
+ * @param opts `ignorePaths` globs
+ * @returns references, unknown keys and a per-key summary; a key referenced only on removed lines is
+ *   "removed", otherwise "added-or-modified" (LaunchDarkly's PR action, flag-references.md §2)
+ * @throws MatchInputError on malformed lines or options
+ */
+export function matchDiff(lines: readonly ChangedLine[], matcher: FlagMatcher, opts: MatchOptions = {}): DiffMatches {
+  if (!Array.isArray(lines)) throw new MatchInputError("matchDiff: lines must be an array of ChangedLine");
+  const ignored = ignoreMatcher(opts.ignorePaths);
+  const references: FlagReference[] = [];
+  const unknownKeys: UnknownKey[] = [];
+  const counts = new Map<string, { added: number; removed: number }>();
+  for (const cl of lines) {
+    if (
+      cl == null ||
+      typeof cl.file !== "string" ||
+      typeof cl.text !== "string" ||
+      !Number.isInteger(cl.line) ||
+      (cl.side !== "added" && cl.side !== "removed")
+    ) {
+      throw new MatchInputError(`matchDiff: malformed changed line ${JSON.stringify(cl)}`);
+    }
+    if (ignored(cl.file)) continue;
+    const found = matcher.scanLineDetailed(cl.text, cl.file);
+    for (const m of found.references) {
+      references.push({
+        flagKey: m.key,
+        file: cl.file,
+        line: cl.line,
+        side: cl.side,
+        kind: m.kind,
+        inSdkCall: m.inSdkCall,
+        text: snippet(cl.text, m.key),
+      });
+      let c = counts.get(m.key);
+      if (!c) counts.set(m.key, (c = { added: 0, removed: 0 }));
+      if (cl.side === "added") c.added++;
+      else c.removed++;
+    }
+    for (const u of found.unknownKeys) {
+      unknownKeys.push({ key: u.key, file: cl.file, line: cl.line, side: cl.side, suggestion: u.suggestion });
+    }
+  }
+  references.sort((a, b) => compareRef(a, b) || (a.flagKey < b.flagKey ? -1 : a.flagKey > b.flagKey ? 1 : 0));
+  unknownKeys.sort((a, b) => compareRef(a, b) || (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
+  const flags: FlagChange[] = [...counts.entries()]
+    .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+    .map(([flagKey, c]) => ({
+      flagKey,
+      status: c.added === 0 && c.removed > 0 ? "removed" : "added-or-modified",
+      added: c.added,
+      removed: c.removed,
+    }));
+  return { references, unknownKeys, flags };
+}
+
+/**
+ * Scans a whole file (the scheduled repository-wide scan) with the same per-line scan as diffs.
+ *
+ * @param text file content; lines split on `\n` / `\r\n`
+ * @param file repository-relative path, copied into each reference
+ * @param matcher from {@link createFlagMatcher}
+ * @returns references of known keys with 1-based line numbers, in line order
+ * @throws MatchInputError when `text` or `file` is not a string
+ */
+export function scanText(text: string, file: string, matcher: FlagMatcher): TextReference[] {
+  requireString(text, "scanText: text");
+  requireString(file, "scanText: file");
+  const out: TextReference[] = [];
+  const lines = text.split(/\r?\n/);
+  for (let idx = 0; idx < lines.length; idx++) {
+    const line = lines[idx]!;
+    for (const m of matcher.scanLine(line, file)) {
+      out.push({ flagKey: m.key, file, line: idx + 1, kind: m.kind, inSdkCall: m.inSdkCall, text: snippet(line, m.key) });
+    }
+  }
+  return out;
+}

@@ -1,0 +1,145 @@
+import { describe, expect, it } from "vitest";
+import { changedLinesFromDiff, changedLinesFromPatches, DiffParseError } from "../../src/matching/index.js";
+
+describe("changedLinesFromDiff", () => {
+  it("numbers added lines by the new file and removed lines by the old file", () => {
+    const diff = [
+      "diff --git a/src/a.ts b/src/a.ts",
+      "index 1111111..2222222 100644",
+      "--- a/src/a.ts",
+      "+++ b/src/a.ts",
+      "@@ -10,4 +10,5 @@ function f() {",
+      " const a = 1",
+      "-const b = 2",
+      "+const b = 3",
+      "+const c = 4",
+      " const d = 5",
+      " const e = 6",
+      "@@ -40,2 +41,1 @@",
+      " tail()",
+      "-gone()",
+      "",
+    ].join("\n");
+    expect(changedLinesFromDiff(diff)).toEqual([
+      { file: "src/a.ts", line: 11, side: "removed", text: "const b = 2" },
+      { file: "src/a.ts", line: 11, side: "added", text: "const b = 3" },
+      { file: "src/a.ts", line: 12, side: "added", text: "const c = 4" },
+      { file: "src/a.ts", line: 41, side: "removed", text: "gone()" },
+    ]);
+  });
+
+  it("uses the old path for deleted files and the new path for renames; skips binary files and pure renames", () => {
+    const diff = [
+      "diff --git a/old/name.py b/new/name.py",
+      "similarity index 90%",
+      "rename from old/name.py",
+      "rename to new/name.py",
+      "index 3333333..4444444 100644",
+      "--- a/old/name.py",
+      "+++ b/new/name.py",
+      "@@ -1,2 +1,2 @@",
+      " import posthog",
+      "-x = 1",
+      "+x = 2",
+      "diff --git a/lib/gone.rb b/lib/gone.rb",
+      "deleted file mode 100644",
+      "index 5555555..0000000",
+      "--- a/lib/gone.rb",
+      "+++ /dev/null",
+      "@@ -1,2 +0,0 @@",
+      "-def gone",
+      "-end",
+      "diff --git a/assets/logo.png b/assets/logo.png",
+      "index 6666666..7777777 100644",
+      "Binary files a/assets/logo.png and b/assets/logo.png differ",
+      "diff --git a/moved.txt b/elsewhere/moved.txt",
+      "similarity index 100%",
+      "rename from moved.txt",
+      "rename to elsewhere/moved.txt",
+      "diff --git a/docs/new.md b/docs/new.md",
+      "new file mode 100644",
+      "index 0000000..8888888",
+      "--- /dev/null",
+      "+++ b/docs/new.md",
+      "@@ -0,0 +1 @@",
+      "+# New",
+    ].join("\n");
+    expect(changedLinesFromDiff(diff)).toEqual([
+      { file: "new/name.py", line: 2, side: "removed", text: "x = 1" },
+      { file: "new/name.py", line: 2, side: "added", text: "x = 2" },
+      { file: "lib/gone.rb", line: 1, side: "removed", text: "def gone" },
+      { file: "lib/gone.rb", line: 2, side: "removed", text: "end" },
+      { file: "docs/new.md", line: 1, side: "added", text: "# New" },
+    ]);
+  });
+
+  it("drops '\\ No newline at end of file' markers and CRLF line ends", () => {
+    const diff = [
+      "diff --git a/a.txt b/a.txt",
+      "--- a/a.txt",
+      "+++ b/a.txt",
+      "@@ -1 +1 @@",
+      "-old",
+      "\\ No newline at end of file",
+      "+new",
+      "\\ No newline at end of file",
+      "",
+    ].join("\r\n");
+    expect(changedLinesFromDiff(diff)).toEqual([
+      { file: "a.txt", line: 1, side: "removed", text: "old" },
+      { file: "a.txt", line: 1, side: "added", text: "new" },
+    ]);
+  });
+
+  it("keeps content lines that look like headers inside a hunk", () => {
+    const diff = ["--- a/x.md", "+++ b/x.md", "@@ -1,2 +1,2 @@", "--- old rule", "+++ new rule", " same"].join("\n");
+    expect(changedLinesFromDiff(diff)).toEqual([
+      { file: "x.md", line: 1, side: "removed", text: "-- old rule" },
+      { file: "x.md", line: 1, side: "added", text: "++ new rule" },
+    ]);
+  });
+
+  it("returns [] for an empty diff and throws a DiffParseError for text that is not a diff", () => {
+    expect(changedLinesFromDiff("")).toEqual([]);
+    expect(changedLinesFromDiff("  \n")).toEqual([]);
+    expect(() => changedLinesFromDiff("<html>Server Error</html>")).toThrow(DiffParseError);
+    expect(() => changedLinesFromDiff(42 as unknown as string)).toThrow(/must be a string/);
+    expect(() => changedLinesFromDiff("@@ -1 +1 @@\n-a\n+b")).toThrow(/no file name/);
+  });
+});
+
+describe("changedLinesFromPatches (GitHub pulls.listFiles)", () => {
+  it("parses hunk-only patches and skips files without a patch", () => {
+    const files = [
+      {
+        filename: "src/a.ts",
+        status: "modified",
+        patch: "@@ -1,2 +1,2 @@ import x\n const a = 1\n-const f = 'old-cart'\n+const f = 'new-checkout'",
+      },
+      { filename: "img/logo.png", status: "added" },
+      { filename: "big.json", status: "modified", patch: null },
+      {
+        filename: "src/new-name.ts",
+        previous_filename: "src/old-name.ts",
+        status: "renamed",
+        patch: "@@ -5,2 +5,3 @@\n keep()\n+added()\n keep2()\n@@ -20,1 +21,0 @@\n-removed()",
+      },
+      { filename: "src/gone.ts", status: "removed", patch: "@@ -1,2 +0,0 @@\n-a\n-b" },
+    ];
+    expect(changedLinesFromPatches(files)).toEqual([
+      { file: "src/a.ts", line: 2, side: "removed", text: "const f = 'old-cart'" },
+      { file: "src/a.ts", line: 2, side: "added", text: "const f = 'new-checkout'" },
+      { file: "src/new-name.ts", line: 6, side: "added", text: "added()" },
+      { file: "src/new-name.ts", line: 20, side: "removed", text: "removed()" },
+      { file: "src/gone.ts", line: 1, side: "removed", text: "a" },
+      { file: "src/gone.ts", line: 2, side: "removed", text: "b" },
+    ]);
+  });
+
+  it("throws a DiffParseError for entries without a filename or with a patch that has no hunk", () => {
+    expect(() => changedLinesFromPatches([{ patch: "@@ -1 +1 @@\n-a\n+b" } as unknown as { filename: string }])).toThrow(
+      DiffParseError,
+    );
+    expect(() => changedLinesFromPatches([{ filename: "a.ts", patch: "not a patch" }])).toThrow(/a\.ts has no hunk/);
+  });
+});

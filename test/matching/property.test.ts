@@ -1,0 +1,97 @@
+import { describe, expect, it } from "vitest";
+import { createFlagMatcher } from "../../src/matching/index.js";
+
+/** Deterministic PRNG (mulberry32) so a failure is reproducible. */
+function rng(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+const KEY_CHARS = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-";
+/** Filler words are upper-case only; every generated key holds a lower-case letter, so no filler word is a key. */
+const FILLER_CHARS = "ABCDEFGHIJKLMNOPQRSTUVWXYZ";
+const SEPARATORS = [" ", "  ", ", ", "; ", " = ", " + ", "(", ")", "\t", " . ", " { ", " } "];
+
+/** Ways a key is written so that it must be found (`k` is the key). */
+const FORMS: ((k: string) => string)[] = [
+  (k) => `"${k}"`,
+  (k) => `'${k}'`,
+  (k) => `\`${k}\``,
+  (k) => `"$feature/${k}"`,
+  (k) => `'$feature_interaction/${k}'`,
+  (k) => ` ${k} `,
+  (k) => `{ ${k}: true }`,
+  (k) => `[${k}]`,
+  (k) => `(${k})`,
+  (k) => ` :${k} `,
+  (k) => `obj.${k}.x`,
+  (k) => ` posthog.isFeatureEnabled('${k}') `,
+  (k) => ` useFeatureFlagEnabled("${k}") `,
+  (k) => ` flags.enabled?('${k}') `,
+];
+
+/** Ways a key is glued to other token characters so that it must NOT be found. */
+const GLUED: ((k: string) => string)[] = [
+  (k) => ` x${k} `,
+  (k) => ` ${k}-y `,
+  (k) => ` -${k} `,
+  (k) => ` $${k} `,
+  (k) => ` "a/${k}/b" `,
+  (k) => ` ${k}_Z `,
+];
+
+function randomKey(rand: () => number): string {
+  const len = 3 + Math.floor(rand() * 28);
+  let k = "abcdefghijklmnopqrstuvwxyz"[Math.floor(rand() * 26)]!;
+  while (k.length < len) k += KEY_CHARS[Math.floor(rand() * KEY_CHARS.length)]!;
+  return k;
+}
+
+function filler(rand: () => number): string {
+  let w = "";
+  const len = 1 + Math.floor(rand() * 8);
+  while (w.length < len) w += FILLER_CHARS[Math.floor(rand() * FILLER_CHARS.length)]!;
+  return w;
+}
+
+describe("random keys in random text", () => {
+  const rand = rng(12345);
+  const keys = [...new Set(Array.from({ length: 2000 }, () => randomKey(rand)))];
+  const matcher = createFlagMatcher(keys);
+
+  it("finds every inserted key, and nothing else, on 2,000 random lines", () => {
+    for (let n = 0; n < 2000; n++) {
+      const inserted = new Set<string>();
+      const parts: string[] = [];
+      const words = 2 + Math.floor(rand() * 12);
+      for (let w = 0; w < words; w++) {
+        parts.push(filler(rand), SEPARATORS[Math.floor(rand() * SEPARATORS.length)]!);
+        if (rand() < 0.35) {
+          const key = keys[Math.floor(rand() * keys.length)]!;
+          inserted.add(key);
+          parts.push(FORMS[Math.floor(rand() * FORMS.length)]!(key), SEPARATORS[Math.floor(rand() * SEPARATORS.length)]!);
+        }
+      }
+      const line = parts.join("");
+      const found = matcher.scanLine(line).map((r) => r.key);
+      expect(new Set(found), line).toEqual(inserted);
+      expect(found.length, line).toBe(inserted.size); // one reference per key and line
+    }
+  });
+
+  it("finds no key glued to other token characters or inside a path", () => {
+    for (let n = 0; n < 1000; n++) {
+      const key = keys[Math.floor(rand() * keys.length)]!;
+      const line = filler(rand) + GLUED[n % GLUED.length]!(key) + filler(rand);
+      const found = matcher.scanLine(line).map((r) => r.key);
+      // A glued form may by chance spell another known key (e.g. `x` + key); it must never be `key` itself.
+      expect(found, line).not.toContain(key);
+    }
+  });
+});
