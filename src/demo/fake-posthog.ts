@@ -100,6 +100,19 @@ export async function startFakePostHog(project: FakeProject, opts: FakePostHogOp
   const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
     const url = new URL(req.url ?? "/", state.url);
     state.requests.push(`${req.method} ${url.pathname}`);
+    const isQuery = req.method === "POST" && url.pathname.endsWith("/query/");
+    if (isQuery) {
+      inFlightQueries++;
+      state.maxConcurrentQueries = Math.max(state.maxConcurrentQueries, inFlightQueries);
+    }
+    try {
+      await respond(req, res, url);
+    } finally {
+      if (isQuery) inFlightQueries--;
+    }
+  };
+
+  const respond = async (req: IncomingMessage, res: ServerResponse, url: URL): Promise<void> => {
     if (opts.latencyMs) await new Promise((r) => setTimeout(r, opts.latencyMs));
     if (req.headers.authorization !== `Bearer ${opts.apiKey}`) {
       return send(res, 401, {
@@ -143,9 +156,7 @@ export async function startFakePostHog(project: FakeProject, opts: FakePostHogOp
       return send(res, 200, { results, next, previous: null, total_count: entries.length });
     }
     if (req.method === "POST" && rest === "query/") {
-      inFlightQueries++;
-      state.maxConcurrentQueries = Math.max(state.maxConcurrentQueries, inFlightQueries);
-      try {
+      {
         const body = (await readBody(req)) as { query?: Record<string, unknown> } | null;
         const q = body?.query ?? {};
         const id = String(q["experiment_id"] ?? "");
@@ -163,8 +174,6 @@ export async function startFakePostHog(project: FakeProject, opts: FakePostHogOp
           detail: `No data for ${String(q["kind"])} experiment ${id}.`,
           attr: null,
         });
-      } finally {
-        inFlightQueries--;
       }
     }
     return send(res, 404, { type: "invalid_request", code: "not_found", detail: "Not found." });

@@ -1,0 +1,75 @@
+/**
+ * A minimal GitHub REST API on 127.0.0.1 for the benchmarks: the calls one pull-request event makes
+ * (installation token, `GET /app`, the config file, the PR diff, the PR's comments, create/update a
+ * comment). It counts every request, so the bench can print what one event costs.
+ */
+import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
+import type { AddressInfo } from "node:net";
+
+/** A running fake GitHub API. */
+export interface FakeGitHub {
+  url: string;
+  /** `METHOD path` of every request, in order. */
+  requests: string[];
+  /** The PR comments stored so far. */
+  comments: { id: number; body: string; user: { login: string } }[];
+  close(): Promise<void>;
+}
+
+/**
+ * Start the fake with one repository `owner/repo` whose PR `number` has `diff`.
+ */
+export async function startFakeGitHub(opts: { owner: string; repo: string; number: number; diff: string; slug: string }): Promise<FakeGitHub> {
+  const state: FakeGitHub = { url: "", requests: [], comments: [], close: async () => {} };
+  let nextId = 1;
+  const json = (res: ServerResponse, status: number, body: unknown) => {
+    res.writeHead(status, { "content-type": "application/json" });
+    res.end(JSON.stringify(body));
+  };
+  const readBody = async (req: IncomingMessage): Promise<any> => {
+    const chunks: Buffer[] = [];
+    for await (const c of req) chunks.push(c as Buffer);
+    return chunks.length ? JSON.parse(Buffer.concat(chunks).toString("utf8")) : null;
+  };
+  const base = `/repos/${opts.owner}/${opts.repo}`;
+  const server = createServer((req, res) => {
+    void (async () => {
+      const url = new URL(req.url ?? "/", "http://x");
+      state.requests.push(`${req.method} ${url.pathname}`);
+      const p = url.pathname;
+      if (req.method === "POST" && /^\/app\/installations\/\d+\/access_tokens$/.test(p)) {
+        return json(res, 201, { token: "ghs_bench", expires_at: "2099-01-01T00:00:00Z" });
+      }
+      if (req.method === "GET" && p === "/app") return json(res, 200, { id: 1, slug: opts.slug });
+      if (req.method === "GET" && p.includes("/contents/")) return json(res, 404, { message: "Not Found" });
+      if (req.method === "GET" && p === `${base}/pulls/${opts.number}`) {
+        res.writeHead(200, { "content-type": "text/plain" });
+        return res.end(opts.diff);
+      }
+      if (req.method === "GET" && p === `${base}/issues/${opts.number}/comments`) return json(res, 200, state.comments);
+      if (req.method === "POST" && p === `${base}/issues/${opts.number}/comments`) {
+        const body = await readBody(req);
+        const c = { id: nextId++, body: String(body.body), user: { login: `${opts.slug}[bot]` } };
+        state.comments.push(c);
+        return json(res, 201, c);
+      }
+      const m = p.match(new RegExp(`^${base}/issues/comments/(\\d+)$`));
+      if (req.method === "PATCH" && m) {
+        const body = await readBody(req);
+        const c = state.comments.find((x) => x.id === Number(m[1]));
+        if (!c) return json(res, 404, { message: "Not Found" });
+        c.body = String(body.body);
+        return json(res, 200, c);
+      }
+      return json(res, 404, { message: `fake GitHub has no route for ${req.method} ${p}` });
+    })().catch((err: unknown) => json(res, 500, { message: String(err) }));
+  });
+  await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
+  state.url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  state.close = () =>
+    new Promise<void>((resolve, reject) => {
+      server.closeAllConnections?.();
+      server.close((err) => (err ? reject(err) : resolve()));
+    });
+  return state;
+}

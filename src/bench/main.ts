@@ -1,0 +1,19 @@
+/**
+ * `npm run bench`: prints every benchmark's figures (no assertions; these machines are noisy, so read
+ * medians and ratios). Optional arguments: `npm run bench -- matcher|pr|all`.
+ */
+import { benchMatcher } from "./matcher.js";
+import { benchPullRequest } from "./pull-request.js";
+
+const which = process.argv[2] ?? "all";
+const line = (title: string) => console.log(`\n== ${title} ==`);
+
+if (which === "all" || which === "matcher") {
+  line("flag-key matcher: 5,000 keys over >= 50 MB of node_modules source");
+  await benchMatcher();
+}
+if (which === "all" || which === "pr") {
+  line("one pull_request event against local fake GitHub and PostHog");
+  await benchPullRequest({ posthogLatencyMs: 0 });
+  await benchPullRequest({ posthogLatencyMs: 50 });
+}
