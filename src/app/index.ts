@@ -5,10 +5,14 @@
  * app that reads PostHog settings from the environment (`POSTHOG_HOST`, `POSTHOG_PROJECT_ID`,
  * `POSTHOG_PERSONAL_API_KEY`).
  */
-import type { ApplicationFunction, Probot } from "probot";
+import type { ApplicationFunction, ApplicationFunctionOptions, Probot } from "probot";
+import { runScan } from "../pipeline/scan.js";
+import { findingCaptureFromEnv } from "../posthog/capture.js";
 import { createPostHogClient, posthogConfigFromEnv, type PostHogApi } from "../posthog/index.js";
 import { PostHogConfigError } from "../posthog/errors.js";
 import { handlePullRequest } from "./pull-request.js";
+import { installationTargets, numberFromEnv } from "./scan.js";
+import { createScheduler, scanTriggerHandler, type Scheduler } from "./scheduler.js";
 
 /** Options of {@link createApp}. */
 export interface AppOptions {
@@ -16,8 +20,14 @@ export interface AppOptions {
   posthog?: PostHogApi;
   /** The clock. Default: `() => new Date()`. */
   now?: () => Date;
-  /** Environment to read PostHog settings from. Default: `process.env`. */
+  /**
+   * Environment to read settings from. Default: `process.env`. Besides PostHog's: `SCAN_INTERVAL_HOURS`
+   * (default 24; 0 disables the in-process timer), `SCAN_TRIGGER_SECRET` (enables `POST /internal/scan`),
+   * `SCAN_WATCH_CAP` (10), `SCAN_CALL_BUDGET` (200), `POSTHOG_PROJECT_API_KEY` (capture findings).
+   */
   env?: Record<string, string | undefined>;
+  /** Receives the scheduler once created (tests, graceful shutdown). */
+  onScheduler?: (scheduler: Scheduler) => void;
 }
 
 /**
@@ -40,14 +50,15 @@ export function keyedQueue() {
 
 /** Build the application function. */
 export function createApp(options: AppOptions = {}): ApplicationFunction {
-  return (app: Probot) => {
+  return (app: Probot, appOptions?: ApplicationFunctionOptions) => {
+    const env = options.env ?? process.env;
     const now = options.now ?? (() => new Date());
     let posthog: PostHogApi | null = options.posthog ?? null;
     let posthogProblem: string | null = null;
     const getPostHog = (): PostHogApi | null => {
       if (posthog) return posthog;
       try {
-        posthog = createPostHogClient({ ...posthogConfigFromEnv(options.env ?? process.env), logger: app.log });
+        posthog = createPostHogClient({ ...posthogConfigFromEnv(env), logger: app.log });
         return posthog;
       } catch (err) {
         if (!(err instanceof PostHogConfigError)) throw err;
@@ -81,5 +92,44 @@ export function createApp(options: AppOptions = {}): ApplicationFunction {
     app.on(["installation.created", "installation_repositories.added"], async (context) => {
       context.log.info({ installation: context.payload.installation.id }, "installed; waiting for pull requests");
     });
+
+    // Scheduled hygiene scans: one at a time per process.
+    const scheduler = createScheduler({
+      intervalMs: numberFromEnv(env, "SCAN_INTERVAL_HOURS", 24) * 3_600_000,
+      log: app.log,
+      scan: async (reason) => {
+        const client = getPostHog();
+        if (!client) return;
+        const capture = findingCaptureFromEnv(env);
+        try {
+          const result = await runScan(installationTargets(app), {
+            posthog: client,
+            now: now(),
+            botLogin: await botLogin(),
+            capture,
+            watchCap: numberFromEnv(env, "SCAN_WATCH_CAP", 10),
+            callBudget: numberFromEnv(env, "SCAN_CALL_BUDGET", 200),
+            log: app.log,
+          });
+          app.log.info(
+            { reason, repositories: result.repositories.length, posthog_requests: result.posthogRequests },
+            "hygiene scan summary",
+          );
+        } finally {
+          await capture?.shutdown();
+        }
+      },
+    });
+    options.onScheduler?.(scheduler);
+    // Under a real server, `addHandler` registers the trigger route (or a no-op when no secret is set);
+    // without one (probot.load in tests, middleware mode) it throws, and neither route nor timer starts.
+    const secret = env["SCAN_TRIGGER_SECRET"]?.trim();
+    let serving = appOptions !== undefined;
+    try {
+      appOptions?.addHandler(secret ? scanTriggerHandler(secret, scheduler) : () => false);
+    } catch {
+      serving = false;
+    }
+    if (serving) scheduler.start();
   };
 }

@@ -6,6 +6,7 @@
  *   experiment-hygiene pr changes.diff --json                      # references, unknown keys, decisions
  *   experiment-hygiene snapshot --out posthog.json                 # record every PostHog response needed
  *   experiment-hygiene pr changes.diff --snapshot posthog.json     # replay instead of calling PostHog
+ *   experiment-hygiene scan --repo owner/name --dry-run            # one hygiene scan (GITHUB_TOKEN)
  *   experiment-hygiene demo                                        # the bundled demo
  *
  * PostHog settings come from the environment (POSTHOG_HOST, POSTHOG_PROJECT_ID, POSTHOG_PERSONAL_API_KEY).
@@ -32,6 +33,7 @@ import {
   type PostHogApi,
 } from "../posthog/index.js";
 import { renderPrComment } from "../render/pr-comment.js";
+import { scanCommand, type ScanCommandOptions } from "./scan.js";
 
 /** Where the bundled demo files live (next to the sources, also shipped in the package). */
 export const DEMO_DIR = fileURLToPath(new URL("../../src/demo/", import.meta.url));
@@ -173,6 +175,16 @@ async function runDemo(opts: { json?: boolean }, io: CliIo): Promise<void> {
     io.stderr(`Replaying ${snapshot} against ${diff} (no network):\n\n`);
   }
   await runPr(diff, { snapshot, config: `${DEMO_DIR}experiment-hygiene.yml`, ...(opts.json ? { json: true } : {}) }, io);
+  if (!opts.json) {
+    io.stderr(`\nThe scheduled hygiene scan of the same snapshot (offline, every experiment in scope):\n\n`);
+    await runScan({ offline: true, watchCap: "50", snapshot }, io);
+  }
+}
+
+async function runScan(opts: ScanCommandOptions & { snapshot?: string; now?: string }, io: CliIo): Promise<void> {
+  const { posthog, now } = await posthogFor(opts, io);
+  const result = await scanCommand(opts, { posthog, now, env: io.env, out: io.stdout, err: io.stderr });
+  if (result?.repositories.some((r) => r.error)) throw new CliError("the scan failed in some repositories");
 }
 
 /** Build the commander program (exported for tests). */
@@ -206,8 +218,22 @@ export function buildProgram(io: CliIo = processIo): Command {
     .action((opts) => runSnapshot(opts, io));
 
   program
+    .command("scan")
+    .description("run one scheduled hygiene scan: open, update and close hygiene issues, then exit")
+    .option("--repo <owner/name...>", "scan these repositories with GITHUB_TOKEN (default: every App installation)")
+    .option("--dry-run", "print what would be opened, updated and closed; write nothing")
+    .option("--json", "print the findings and actions as JSON")
+    .option("--offline", "no GitHub: every experiment in scope; print the findings and the issues they would open")
+    .option("--bot-login <login>", "the login whose issues are managed (default: the App's bot, or the token's user)")
+    .option("--watch-cap <n>", "most experiments checked for validity threats per scan", "10")
+    .option("--budget <n>", "most PostHog requests per scan", "200")
+    .addOption(snapshotOption)
+    .addOption(nowOption)
+    .action((opts) => runScan(opts, io));
+
+  program
     .command("demo")
-    .description("replay the bundled snapshot against the bundled diff and print the comment")
+    .description("replay the bundled snapshot: the PR comment for the bundled diff, then the scan report")
     .option("--json", "print JSON instead of Markdown")
     .action((opts) => runDemo(opts, io));
   return program;

@@ -8,10 +8,9 @@ import { DEFAULT_CONFIG } from "../config/schema.js";
 import { recordProject } from "../pipeline/record.js";
 import { createHttpTransport, createPostHogClient, recordingTransport, saveSnapshot } from "../posthog/index.js";
 import { startFakePostHog } from "./fake-posthog.js";
-import { buildDemoProject } from "./project.js";
+import { buildDemoProject, DEMO_NOW } from "./project.js";
 
-/** The demo's fixed "now", so the demo output is stable. */
-export const DEMO_NOW = new Date("2026-11-20T12:00:00Z");
+export { DEMO_NOW };
 
 const project = buildDemoProject(DEMO_NOW);
 const server = await startFakePostHog(project, { apiKey: "phx_demo" });

@@ -220,7 +220,7 @@ export function parseIssueState(body: string | null | undefined): IssueState | n
 type ListedIssue = RestEndpointMethodTypes["issues"]["listForRepo"]["response"]["data"][number];
 
 /** A managed issue as the reconciler sees it. */
-interface ManagedIssue {
+export interface ManagedIssue {
   number: number;
   key: string;
   title: string;
@@ -476,7 +476,7 @@ async function closeDuplicate(ctx: Ctx, issue: ManagedIssue, keep: number): Prom
 }
 
 /** The app's managed issues: authored by `botLogin`, not pull requests, with an identity marker. */
-async function listManagedIssues(
+export async function listManagedIssues(
   octokit: GitHubClient,
   repo: RepoRef,
   botLogin: string,

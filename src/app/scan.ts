@@ -1,0 +1,33 @@
+/**
+ * Scans from the App: walk every installation's repositories (skipping suspended installations and
+ * archived repositories) and run `runScan` over them with installation clients.
+ */
+import type { Probot } from "probot";
+import type { ScanTarget } from "../pipeline/scan.js";
+
+/**
+ * Every repository the App is installed on, as scan targets (github-probot.md §7: `apps.listInstallations`
+ * with the JWT client, then `apps.listReposAccessibleToInstallation` per installation).
+ */
+export async function* installationTargets(app: Probot): AsyncIterable<ScanTarget> {
+  const appOctokit = await app.auth();
+  const installations = await appOctokit.paginate(appOctokit.rest.apps.listInstallations, { per_page: 100 });
+  for (const installation of installations) {
+    if (installation.suspended_at) continue;
+    const octokit = await app.auth(installation.id);
+    const repos = await octokit.paginate(octokit.rest.apps.listReposAccessibleToInstallation, { per_page: 100 });
+    for (const r of repos) {
+      if (r.archived || r.disabled) continue;
+      yield { octokit: octokit as unknown as ScanTarget["octokit"], repo: { owner: r.owner.login, repo: r.name } };
+    }
+  }
+}
+
+/** Read a positive number from the environment, or the default; throws a clear error on garbage. */
+export function numberFromEnv(env: Record<string, string | undefined>, name: string, fallback: number): number {
+  const raw = env[name]?.trim();
+  if (!raw) return fallback;
+  const n = Number(raw);
+  if (!Number.isFinite(n) || n < 0) throw new Error(`${name} must be a non-negative number, got "${raw}"`);
+  return n;
+}

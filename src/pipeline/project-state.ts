@@ -1,0 +1,126 @@
+/**
+ * Loading one PostHog project's state for a scheduled scan, within PostHog's rate limits (posthog-api.md
+ * §1: query API 3 concurrent and 240/min) and a per-scan call budget, triaged as PostHog's experiments
+ * scout does (§10): a validity-watch set of running experiments launched within 90 days and more than
+ * 24 hours ago, capped and rotated; older running experiments are judged as zombies without queries.
+ */
+import { decide } from "../decision/index.js";
+import type { DetectorState } from "../detectors/index.js";
+import { selectValidityWatch } from "../detectors/index.js";
+import type { Logger } from "../github/types.js";
+import { silentLogger } from "../github/types.js";
+import type { ActivityEntry, Experiment, ExposureResult, MetricResult } from "../model.js";
+import type { PostHogApi } from "../posthog/index.js";
+import { DEFAULT_CONFIG, type DecisionConfig } from "../config/schema.js";
+
+/** Options of {@link loadProjectState}. */
+export interface LoadProjectOptions {
+  now: Date;
+  /** Most experiments whose exposures, primary metric and flag activity are queried (default 10). */
+  watchCap?: number;
+  /** Rotation counter for a capped watch set (default: the day number of `now`). */
+  rotation?: number;
+  /**
+   * Most PostHog requests this load may make (default 200). The list calls always run; watch-set
+   * experiments that would exceed the budget are left out of this scan (and so out of scope).
+   */
+  callBudget?: number;
+  /** Decision thresholds used to compute each watched experiment's current decision. */
+  decision?: DecisionConfig;
+  log?: Logger;
+}
+
+/** What a scan knows about the project. */
+export interface LoadedProject {
+  host: string;
+  projectId: string;
+  now: Date;
+  /** Detector input; `decisions` is empty here — each repository adds its own memory. */
+  state: DetectorState;
+  /** Ids of experiments whose validity was checked this scan (exposures loaded). */
+  watched: Set<number>;
+  /** Current decision of each watched experiment (auto-decision rules on its primary metric). */
+  currentDecisions: Map<number, string>;
+  /** Experiments skipped by triage or budget, with the reason. */
+  skipped: { id: number; reason: string }[];
+  /** PostHog requests made. */
+  requests: number;
+}
+
+const DAY_MS = 86_400_000;
+
+/**
+ * Load flags, experiments and, for the validity-watch set, each experiment's detail, exposures, primary
+ * metric result and flag activity since its start.
+ *
+ * Calls: flags and experiments lists (all pages), then 4 per watched experiment (detail, exposure query,
+ * metric query, activity page).
+ *
+ * @throws PostHogError subclasses from the client (a scan then reports nothing rather than half-truths).
+ */
+export async function loadProjectState(posthog: PostHogApi, opts: LoadProjectOptions): Promise<LoadedProject> {
+  const log = opts.log ?? silentLogger;
+  const now = opts.now;
+  const start = posthog.requestCount;
+  const budget = opts.callBudget ?? 200;
+  const flags = await posthog.listFeatureFlags();
+  const listed = (await posthog.listExperiments()).filter((e) => !e.archived);
+  const selection = selectValidityWatch(listed, now, {
+    cap: opts.watchCap ?? 10,
+    rotation: opts.rotation ?? Math.floor(now.getTime() / DAY_MS),
+  });
+  const skipped = [...selection.skipped];
+  const perExperiment = 4;
+  const remaining = Math.max(0, budget - (posthog.requestCount - start));
+  const affordable = Math.floor(remaining / perExperiment);
+  const watch = selection.watch.slice(0, affordable);
+  for (const e of selection.watch.slice(affordable)) skipped.push({ id: e.id, reason: "over the per-scan call budget" });
+
+  const exposures = new Map<number, ExposureResult>();
+  const metricResults = new Map<number, MetricResult[]>();
+  const flagActivity = new Map<number, ActivityEntry[]>();
+  const currentDecisions = new Map<number, string>();
+  const details = new Map<number, Experiment>();
+  await Promise.all(
+    watch.map(async (summary) => {
+      const e = await posthog.getExperiment(summary.id);
+      details.set(e.id, e);
+      const primary = e.primaryMetrics[0];
+      const [exp, result, activity] = await Promise.all([
+        posthog.getExposures(e),
+        primary ? posthog.getMetricResult(e, primary) : Promise.resolve(null),
+        e.flag ? posthog.getFlagActivity(e.flag.id, e.startDate ? { since: e.startDate } : {}) : Promise.resolve(null),
+      ]);
+      exposures.set(e.id, exp);
+      if (result) metricResults.set(e.id, [result]);
+      if (activity && e.flag) flagActivity.set(e.flag.id, activity);
+      try {
+        const d = decide({
+          experiment: e,
+          exposures: exp,
+          metricResults: result ? [result] : [],
+          config: opts.decision ?? DEFAULT_CONFIG.decision,
+          now,
+        });
+        currentDecisions.set(e.id, d.decision);
+      } catch (err) {
+        log.warn({ experiment_id: e.id, err: (err as Error).message }, "could not decide for watched experiment");
+      }
+    }),
+  );
+  const experiments = listed.map((e) => details.get(e.id) ?? e);
+  log.info(
+    { experiments: experiments.length, flags: flags.length, watched: watch.length, requests: posthog.requestCount - start },
+    "loaded PostHog project for the scan",
+  );
+  return {
+    host: posthog.host,
+    projectId: posthog.projectId,
+    now,
+    state: { now, experiments, flags, exposures, metricResults, flagActivity, decisions: new Map() },
+    watched: new Set(watch.map((e) => e.id)),
+    currentDecisions,
+    skipped,
+    requests: posthog.requestCount - start,
+  };
+}

@@ -1,0 +1,208 @@
+/**
+ * From a loaded project to the issues one repository should have: run the detectors over the experiments
+ * in the repository's scope, keep the decision memory, and render one issue per validity threat plus the
+ * "Experiment hygiene dashboard" for lifecycle findings. Pure: no I/O, so the CLI demo, dry runs and the
+ * server share it.
+ */
+import type { ReportsConfig } from "../config/schema.js";
+import { detectAll, VALIDITY_KINDS, type DetectorConfig, type Finding, type FindingKind, type StandingDecision } from "../detectors/index.js";
+import type { DesiredIssue } from "../github/issues.js";
+import type { Experiment } from "../model.js";
+import { renderDashboardIssue, renderFindingIssue } from "../render/findings.js";
+import { experimentUrl, featureFlagUrl } from "../render/links.js";
+import { code, escapeMarkdown } from "../render/markdown.js";
+import type { LoadedProject } from "./project-state.js";
+
+/** The dedupe key of the per-repository dashboard issue. */
+export const DASHBOARD_KEY = "dashboard";
+const MEMORY_PREFIX = "<!-- experiment-hygiene:decisions ";
+const KEYS_PREFIX = "<!-- experiment-hygiene:findings ";
+/** Decisions that end an experiment; standing for more than 7 days while it runs is a finding. */
+const FINAL_DECISIONS = new Set(["promote", "rollback", "stop"]);
+
+/** Inputs of {@link planRepositoryIssues}. */
+export interface PlanInput {
+  project: LoadedProject;
+  /** Flag keys the repository's default branch references, or null for `reports.scope: all`. */
+  scopeFlagKeys: Set<string> | null;
+  /** Code references per flag key (stale-variants lists them). */
+  codeReferences?: Map<string, { file: string; line: number }[]>;
+  /** Link of a code reference, e.g. to `…/blob/<sha>/<file>#L<line>`. */
+  codeUrl?: (ref: { file: string; line: number }) => string | null;
+  /** Decision memory read from the dashboard issue (empty on the first scan). */
+  memory: Map<number, StandingDecision>;
+  reports: ReportsConfig;
+  detectors?: Partial<DetectorConfig>;
+}
+
+/** The plan for one repository. */
+export interface RepositoryPlan {
+  findings: Finding[];
+  desired: DesiredIssue[];
+  /** The decision memory to store. */
+  memory: Map<number, StandingDecision>;
+  /** Whether this scan could judge an issue key (only those may be closed). */
+  inScope(dedupeKey: string): boolean;
+  /** Why a no-longer-desired issue is closed. */
+  closeReason(dedupeKey: string): string | null;
+}
+
+/** Serialise the decision memory as a hidden HTML comment (no `--` or `>` can appear in it). */
+export function memoryMarker(memory: Map<number, StandingDecision>): string {
+  const obj = Object.fromEntries([...memory].sort((a, b) => a[0] - b[0]).map(([id, d]) => [String(id), d]));
+  const json = JSON.stringify(obj).replace(/-/g, "\\u002d").replace(/>/g, "\\u003e").replace(/</g, "\\u003c");
+  return `${MEMORY_PREFIX}${json} -->`;
+}
+
+/** The dedupe keys of the lifecycle findings a dashboard body lists (to tell new findings from known ones). */
+export function parseDashboardKeys(body: string | null | undefined): Set<string> {
+  const start = body?.indexOf(KEYS_PREFIX) ?? -1;
+  if (!body || start < 0) return new Set();
+  const end = body.indexOf(" -->", start);
+  return new Set(body.slice(start + KEYS_PREFIX.length, end < 0 ? undefined : end).split(" ").filter((k) => /^experiment:\d+:[a-z-]+$/.test(k)));
+}
+
+/** Read the decision memory from a dashboard body; an absent or broken marker gives an empty memory. */
+export function parseMemory(body: string | null | undefined): Map<number, StandingDecision> {
+  const memory = new Map<number, StandingDecision>();
+  if (!body) return memory;
+  const start = body.indexOf(MEMORY_PREFIX);
+  if (start < 0) return memory;
+  const end = body.indexOf(" -->", start);
+  if (end < 0) return memory;
+  try {
+    const obj = JSON.parse(body.slice(start + MEMORY_PREFIX.length, end)) as Record<string, unknown>;
+    for (const [id, v] of Object.entries(obj)) {
+      const d = v as Partial<StandingDecision>;
+      if (/^\d+$/.test(id) && typeof d?.decision === "string" && typeof d.since === "string" && !Number.isNaN(Date.parse(d.since))) {
+        memory.set(Number(id), { decision: d.decision, since: d.since });
+      }
+    }
+  } catch {
+    // A hand-edited marker: start over rather than fail the scan.
+  }
+  return memory;
+}
+
+function isRunning(e: Experiment | undefined): boolean {
+  return !!e && !e.archived && !!e.startDate && !e.endDate && (e.status === "running" || e.status === "paused");
+}
+
+/** Update the memory with this scan's decisions: keep `since` while the decision stands. */
+export function updateMemory(
+  previous: Map<number, StandingDecision>,
+  project: LoadedProject,
+  scope: (e: Experiment) => boolean,
+): Map<number, StandingDecision> {
+  const byId = new Map(project.state.experiments.map((e) => [e.id, e]));
+  const next = new Map<number, StandingDecision>();
+  for (const [id, d] of previous) {
+    const e = byId.get(id);
+    if (e && isRunning(e) && scope(e) && !project.watched.has(id)) next.set(id, d); // not re-judged this scan
+  }
+  for (const id of project.watched) {
+    const e = byId.get(id);
+    const decision = project.currentDecisions.get(id);
+    if (!e || !scope(e) || !decision || !FINAL_DECISIONS.has(decision)) continue;
+    const prev = previous.get(id);
+    next.set(id, prev && prev.decision === decision ? prev : { decision, since: project.now.toISOString() });
+  }
+  return next;
+}
+
+function parseKey(key: string): { id: number; kind: FindingKind } | null {
+  const m = key.match(/^experiment:(\d+):([a-z-]+)$/);
+  return m ? { id: Number(m[1]), kind: m[2] as FindingKind } : null;
+}
+
+/**
+ * Plan one repository's issues.
+ *
+ * Scope: experiments whose flag key the repository references (or all, with `scopeFlagKeys: null`),
+ * excluding archived ones. Validity findings become one issue each (`experiment:<id>:<kind>`); lifecycle
+ * findings and the standing-decision memory go into the dashboard.
+ */
+export function planRepositoryIssues(input: PlanInput): RepositoryPlan {
+  const { project, scopeFlagKeys, reports } = input;
+  const inRepo = (e: Experiment) => scopeFlagKeys === null || scopeFlagKeys.has(e.flagKey);
+  const memory = updateMemory(input.memory, project, inRepo);
+  const experiments = project.state.experiments.filter(inRepo);
+  const findings = detectAll({ ...project.state, experiments, decisions: memory }, input.detectors).map((f) =>
+    f.kind === "stale-variants" && input.codeReferences?.get(f.flagKey)
+      ? { ...f, codeReferences: input.codeReferences.get(f.flagKey)! }
+      : f,
+  );
+  const links = (f: Finding) => ({
+    experimentUrl: experimentUrl(project.host, project.projectId, f.experimentId),
+    flagUrl: f.flagId === null ? null : featureFlagUrl(project.host, project.projectId, f.flagId),
+    ...(input.codeUrl ? { codeUrl: input.codeUrl } : {}),
+  });
+  const labels = reports.labels;
+  const desired: DesiredIssue[] = [];
+  for (const f of findings.filter((x) => x.severity === "P2")) {
+    const { title, body } = renderFindingIssue(f, links(f));
+    desired.push({ dedupeKey: f.dedupeKey, title, body, labels: [...labels, f.kind], escalation: f.escalation });
+  }
+  const lifecycle = findings.filter((x) => x.severity === "P3");
+  if (lifecycle.length > 0 || memory.size > 0) {
+    const { title, body } = renderDashboardIssue(lifecycle, links);
+    desired.push({
+      dedupeKey: DASHBOARD_KEY,
+      title,
+      body: [
+        body.trimEnd(),
+        renderMemory(memory, project),
+        memoryMarker(memory),
+        `${KEYS_PREFIX}${lifecycle.map((f) => f.dedupeKey).join(" ")} -->`,
+        "",
+      ].join("\n"),
+      labels: [...labels, "dashboard"],
+    });
+  }
+
+  const byId = new Map(project.state.experiments.map((e) => [e.id, e]));
+  return {
+    findings,
+    desired,
+    memory,
+    inScope(key) {
+      if (key === DASHBOARD_KEY) return true;
+      const k = parseKey(key);
+      if (!k) return false;
+      const e = byId.get(k.id);
+      if (!e || !isRunning(e) || !inRepo(e)) return true; // gone, ended or no longer this repository's
+      if (VALIDITY_KINDS.includes(k.kind)) return project.watched.has(k.id);
+      return true;
+    },
+    closeReason(key) {
+      const k = parseKey(key);
+      if (!k) return null;
+      const e = byId.get(k.id);
+      if (!e) return `experiment ${k.id} no longer exists in PostHog (deleted or archived)`;
+      if (e.endDate) return `the experiment ended on ${e.endDate.slice(0, 10)}`;
+      if (!inRepo(e)) return `this repository's default branch no longer references the flag \`${e.flagKey}\``;
+      return null;
+    },
+  };
+}
+
+/** The "standing decisions" section of the dashboard (the memory, readable). */
+function renderMemory(memory: Map<number, StandingDecision>, project: LoadedProject): string {
+  if (memory.size === 0) return "";
+  const names = new Map(project.state.experiments.map((e) => [e.id, e.name]));
+  const rows = [...memory]
+    .sort((a, b) => a[0] - b[0])
+    .map(
+      ([id, d]) =>
+        `- ${escapeMarkdown(names.get(id) ?? `Experiment ${id}`)}: the decision rules say ${code(d.decision)} since ${d.since.slice(0, 10)}`,
+    );
+  return [
+    "",
+    "### Standing decisions",
+    "",
+    "Still running although the auto-decision rules have reached a final decision; after 7 days these are reported above.",
+    "",
+    ...rows,
+    "",
+  ].join("\n");
+}

@@ -1,0 +1,190 @@
+/**
+ * One scheduled scan: for each repository whose config enables reports, find the experiments it is
+ * responsible for, run the detectors and make its hygiene issues converge (open, update, close, reopen).
+ * Used by the server's scheduler, the authenticated trigger route and `experiment-hygiene scan`.
+ *
+ * PostHog is loaded once per scan (lazily, at the first repository that enables reports); each repository
+ * costs a config read, a tarball download (scope `referenced`), an issue listing and the writes.
+ */
+import type { API as ConfigApi } from "@probot/octokit-plugin-config";
+import { validateConfig, CONFIG_FILE, type ConfigProblem } from "../config/load.js";
+import type { Config } from "../config/schema.js";
+import type { Finding } from "../detectors/index.js";
+import { listManagedIssues, reconcileIssues, type PlannedAction } from "../github/issues.js";
+import { codeUrl, scanRepository } from "../github/repository-scan.js";
+import type { GitHubClient, Logger, RepoRef } from "../github/types.js";
+import { silentLogger } from "../github/types.js";
+import type { FindingCapture } from "../posthog/capture.js";
+import type { PostHogApi } from "../posthog/index.js";
+import { loadProjectState, type LoadedProject } from "./project-state.js";
+import { DASHBOARD_KEY, parseDashboardKeys, parseMemory, planRepositoryIssues } from "./scan-plan.js";
+
+/** An Octokit with REST methods and @probot/octokit-plugin-config (Probot's has it built in). */
+export type ScanOctokit = GitHubClient & ConfigApi;
+
+/** One repository to scan. */
+export interface ScanTarget {
+  octokit: ScanOctokit;
+  repo: RepoRef;
+}
+
+/** Options of {@link runScan}. */
+export interface ScanOptions {
+  posthog: PostHogApi;
+  now: Date;
+  /** The app's login (`<slug>[bot]`, or `github-actions[bot]` under Actions): only its issues are touched. */
+  botLogin: string;
+  /** Plan only: no issue is written. */
+  dryRun?: boolean;
+  /** Web URL of GitHub for code links (default `https://github.com`). */
+  serverUrl?: string;
+  capture?: FindingCapture | null;
+  watchCap?: number;
+  callBudget?: number;
+  log?: Logger;
+}
+
+/** What the scan did in one repository. */
+export interface RepositoryScanResult {
+  repository: string;
+  /** Why nothing was done (reports disabled, …), or null. */
+  skipped: string | null;
+  configProblems: ConfigProblem[];
+  findings: Finding[];
+  actions: PlannedAction[];
+  /** A failure confined to this repository (the scan went on with the others). */
+  error: string | null;
+}
+
+/** The result of a scan. */
+export interface ScanResult {
+  repositories: RepositoryScanResult[];
+  /** PostHog requests made (0 when no repository enabled reports). */
+  posthogRequests: number;
+  watched: number;
+}
+
+/**
+ * Read `.github/experiment-hygiene.yml` through the config plugin (default branch, org `.github` fallback,
+ * `_extends`). Never throws: unreadable or invalid files give the defaults and problems.
+ */
+export async function readRepositoryConfig(octokit: ScanOctokit, repo: RepoRef): Promise<{ config: Config; problems: ConfigProblem[] }> {
+  try {
+    const { config } = await octokit.config.get({ ...repo, path: `.github/${CONFIG_FILE}` });
+    return validateConfig(Object.keys(config).length === 0 ? null : config);
+  } catch (err) {
+    const result = validateConfig(null);
+    return { ...result, problems: [{ key: "(file)", message: `could not be read: ${(err as Error).message.split("\n")[0]}` }] };
+  }
+}
+
+/**
+ * Scan repositories one after the other.
+ *
+ * @throws PostHogError subclasses when PostHog cannot be loaded (nothing is written then); GitHub errors
+ *   are confined to their repository and reported in its result.
+ */
+export async function runScan(targets: AsyncIterable<ScanTarget> | Iterable<ScanTarget>, opts: ScanOptions): Promise<ScanResult> {
+  const log = opts.log ?? silentLogger;
+  let project: LoadedProject | null = null;
+  const results: RepositoryScanResult[] = [];
+  for await (const target of targets) {
+    const name = `${target.repo.owner}/${target.repo.repo}`;
+    const result: RepositoryScanResult = { repository: name, skipped: null, configProblems: [], findings: [], actions: [], error: null };
+    results.push(result);
+    const { config, problems } = await readRepositoryConfig(target.octokit, target.repo);
+    result.configProblems = problems;
+    if (problems.length > 0) log.warn({ repository: name, problems }, "invalid .github/experiment-hygiene.yml; using defaults");
+    if (!config.enabled || !config.reports.enabled) {
+      result.skipped = "reports are not enabled in .github/experiment-hygiene.yml";
+      continue;
+    }
+    project ??= await loadProjectState(opts.posthog, {
+      now: opts.now,
+      decision: config.decision,
+      log,
+      ...(opts.watchCap !== undefined ? { watchCap: opts.watchCap } : {}),
+      ...(opts.callBudget !== undefined ? { callBudget: opts.callBudget } : {}),
+    });
+    try {
+      await scanOneRepository(target, config, project, opts, result, log);
+    } catch (err) {
+      result.error = (err as Error).message;
+      log.error({ repository: name, err: result.error }, "scan of repository failed");
+    }
+  }
+  return { repositories: results, posthogRequests: project?.requests ?? 0, watched: project?.watched.size ?? 0 };
+}
+
+async function scanOneRepository(
+  target: ScanTarget,
+  config: Config,
+  project: LoadedProject,
+  opts: ScanOptions,
+  result: RepositoryScanResult,
+  log: Logger,
+): Promise<void> {
+  const { octokit, repo } = target;
+  const label = config.reports.labels[0] ?? "experiment-hygiene";
+  let scopeFlagKeys: Set<string> | null = null;
+  let codeReferences: Map<string, { file: string; line: number }[]> | undefined;
+  let codeLink: ((ref: { file: string; line: number }) => string | null) | undefined;
+  if (config.reports.scope === "referenced") {
+    const scan = await scanRepository(octokit, repo, project.state.flags.map((f) => f.key), {
+      ignorePaths: config.ignore_paths,
+      log,
+    });
+    scopeFlagKeys = new Set(scan.byFlag.keys());
+    codeReferences = new Map([...scan.byFlag].map(([k, refs]) => [k, refs.map((r) => ({ file: r.file, line: r.line }))]));
+    const ref = scan.sha ?? scan.ref;
+    codeLink = (r) => codeUrl(opts.serverUrl ?? "https://github.com", repo, ref, { flagKey: "", file: r.file, line: r.line });
+  }
+  const managed = await listManagedIssues(octokit, repo, opts.botLogin, label);
+  const dashboard = managed
+    .filter((i) => i.key === DASHBOARD_KEY)
+    .sort((a, b) => Number(b.open) - Number(a.open) || b.number - a.number)[0];
+  const plan = planRepositoryIssues({
+    project,
+    scopeFlagKeys,
+    memory: parseMemory(dashboard?.body),
+    reports: config.reports,
+    ...(codeReferences ? { codeReferences } : {}),
+    ...(codeLink ? { codeUrl: codeLink } : {}),
+  });
+  result.findings = plan.findings;
+  result.actions = await reconcileIssues(octokit, repo, plan.desired, {
+    botLogin: opts.botLogin,
+    label,
+    now: opts.now,
+    reopenAfterDays: config.reports.reopen_after_days,
+    inScope: plan.inScope,
+    closeReason: plan.closeReason,
+    dryRun: opts.dryRun === true,
+    log,
+  });
+  if (opts.capture && !opts.dryRun) {
+    const byKey = new Map(plan.findings.map((f) => [f.dedupeKey, f]));
+    const fresh = result.actions
+      .filter((a) => a.action === "create" || a.action === "reopen")
+      .flatMap((a): { finding: Finding; action: string; repository: string }[] => {
+        const f = byKey.get(a.dedupeKey);
+        return f ? [{ finding: f, action: a.action, repository: result.repository }] : [];
+      });
+    // Lifecycle findings live in the dashboard: new ones are those its previous body did not list.
+    const known = parseDashboardKeys(dashboard?.body);
+    for (const f of plan.findings) {
+      if (f.severity === "P3" && !known.has(f.dedupeKey)) fresh.push({ finding: f, action: "dashboard", repository: result.repository });
+    }
+    opts.capture.capture(fresh);
+  }
+  log.info(
+    { repository: result.repository, findings: plan.findings.length, actions: summarize(result.actions) },
+    "hygiene issues reconciled",
+  );
+}
+
+function summarize(actions: PlannedAction[]): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const a of actions) out[a.action] = (out[a.action] ?? 0) + 1;
+  return out;
+}
