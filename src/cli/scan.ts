@@ -75,7 +75,8 @@ export function tokenOctokit(env: Record<string, string | undefined>) {
     auth: token,
     baseUrl: env["GITHUB_API_URL"]?.trim() || "https://api.github.com",
     userAgent: "experiment-hygiene",
-    log: { debug() {}, info() {}, warn: console.warn, error: console.error },
+    // Failed requests are thrown and reported by the caller; request logging would only repeat them.
+    log: { debug() {}, info() {}, warn: console.warn, error() {} },
   });
 }
 
