@@ -1,9 +1,10 @@
 /**
  * `npm run bench`: prints every benchmark's figures (no assertions; these machines are noisy, so read
- * medians and ratios). Optional arguments: `npm run bench -- matcher|pr|all`.
+ * medians and ratios). Optional arguments: `npm run bench -- matcher|pr|scan|all`.
  */
 import { benchMatcher } from "./matcher.js";
 import { benchPullRequest } from "./pull-request.js";
+import { benchScan } from "./scan.js";
 
 const which = process.argv[2] ?? "all";
 const line = (title: string) => console.log(`\n== ${title} ==`);
@@ -16,4 +17,8 @@ if (which === "all" || which === "pr") {
   line("one pull_request event against local fake GitHub and PostHog");
   await benchPullRequest({ posthogLatencyMs: 0 });
   await benchPullRequest({ posthogLatencyMs: 50 });
+}
+if (which === "all" || which === "scan") {
+  line("scheduled scan of a synthetic project (1,000 experiments, 5,000 flags) against a local fake PostHog");
+  await benchScan({ latencyMs: 20 });
 }

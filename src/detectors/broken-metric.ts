@@ -72,7 +72,7 @@ export function detectBrokenMetric(
     contradiction:
       `${q(experiment.name)} has ${formatCount(countedTotal)} counted exposures (at least ${formatCount(minArm)} ` +
       `in every variant${data.exposures.totals[MULTIPLE_KEY] ? `, plus ${formatCount(data.exposures.totals[MULTIPLE_KEY] ?? 0)} in $multiple` : ""}), ` +
-      `but ${broken.length === 1 ? "its primary metric" : "these primary metrics"} return nothing usable: ${list}.`,
+      `but ${broken.length === 1 ? "its primary metric" : "these primary metrics"} ${broken.length === 1 ? "returns" : "return"} nothing usable: ${list}.`,
     cause: notEnoughExposures
       ? "The metric query sees no exposed users although the exposure query does: the metric's exposure " +
         "settings (custom exposure event, test-account filter, date range) likely differ from the experiment's."

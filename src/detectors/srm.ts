@@ -77,6 +77,19 @@ function editNearOnset(experiment: Experiment, data: ExperimentData, onset: stri
   return best?.edit ?? null;
 }
 
+/**
+ * The latest edit after the start that changed the variant split, or null. The SRM test compares
+ * cumulative counts with the *current* split, so such an edit makes the counts disagree by itself, and the
+ * computed onset can fall well before it.
+ */
+function splitChangeAfterStart(experiment: Experiment, data: ExperimentData): FlagEdit | null {
+  if (!data.flagActivity || experiment.startDate === null) return null;
+  const edits = editsAfter(data.flagActivity, experiment.startDate).filter((e) =>
+    e.kinds.some((k) => k === "split-redistributed" || k === "variants-changed"),
+  );
+  return edits.at(-1) ?? null;
+}
+
 function share(x: number): string {
   return `${(x * 100).toFixed(1)} %`;
 }
@@ -86,7 +99,8 @@ function share(x: number): string {
  *
  * Needs the experiment's exposure result (validity-watch set). Paused experiments, inactive flags and
  * flags with forced-variant release conditions produce no finding. Onset from {@link srmOnset}; tied to a
- * flag edit (activity log) within ±1 day of the onset when one exists.
+ * flag edit (activity log) within ±1 day of the onset when one exists; otherwise a split change after the
+ * start is named as a possible cause (the test compares cumulative counts with the current split).
  *
  * @returns a P2 `srm` finding with observed/expected counts per variant (`observed:<key>`,
  *   `expected:<key>`, `observed_share:<key>`, `expected_share:<key>` in the evidence, shares 0–1),
@@ -109,6 +123,7 @@ export function detectSrm(
   const aligned = alignCumulative(data.exposures.timeseries);
   const onset = srmOnset(experiment, aligned, config);
   const edit = onset ? editNearOnset(experiment, data, onset) : null;
+  const splitChange = edit ? null : splitChangeAfterStart(experiment, data);
 
   const holdout = experiment.holdout?.rolloutPercentage ?? 0;
   const split = r.included.map((k) => `${k} ${share(r.expectedShare[k] as number)}`).join(" / ");
@@ -128,7 +143,13 @@ export function detectSrm(
   const cause = edit
     ? `The flag was edited within a day of the onset (${onset}): ${describeEdit(edit)}. Users bucketed before ` +
       `and after the edit were split differently, so the cumulative counts no longer match the current split.`
-    : "No flag edit near the onset. Usual causes: one variant crashes, redirects or loads slower and loses " +
+    : "No flag edit near the onset. " +
+      (splitChange
+        ? `Note that the variant split was changed on ${splitChange.at.slice(0, 10)} (${describeEdit(splitChange)}): ` +
+          "exposures counted before that were bucketed under the old split, which by itself makes the cumulative " +
+          "counts disagree with the current split. Other usual causes: "
+        : "Usual causes: ") +
+      "one variant crashes, redirects or loads slower and loses " +
       "its exposure event; the exposure event is sent on only some code paths; bot or test-account filtering " +
       "hits one variant more; caching serves one variant's response to other users.";
   const action =
@@ -147,6 +168,7 @@ export function detectSrm(
     holdout_pct: holdout,
     srm_alpha: config.srmAlpha,
     flag_edit_near_onset: edit ? edit.at : null,
+    split_changed_at: splitChange ? splitChange.at : null,
   };
   for (const k of r.included) {
     evidence[`observed:${k}`] = r.observed[k] as number;

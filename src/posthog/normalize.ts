@@ -337,8 +337,9 @@ function normalizeArm(a: RawArm, withVerdict: boolean): MetricArm {
 
 /**
  * `ExperimentQuery` response → {@link MetricResult}. `error` is set (arms kept) when PostHog returned no
- * arms, or when any arm has `validation_failures` (e.g. `not-enough-exposures`; PostHog then leaves its
- * verdict fields null — posthog-api.md §4).
+ * arms, or when **every** arm has `validation_failures` (e.g. `not-enough-exposures`; PostHog then leaves
+ * its verdict fields null — posthog-api.md §4): nothing usable. Failures on some arms only stay on those
+ * arms (a control-only `not-enough-metric-data` on a treatment-only event is expected, not a fault).
  */
 export function normalizeMetricResult(metric: Metric, r: z.infer<typeof metricResponseSchema>): MetricResult {
   const baseline = r.baseline ? normalizeArm(r.baseline, false) : null;
@@ -347,10 +348,11 @@ export function normalizeMetricResult(metric: Metric, r: z.infer<typeof metricRe
   if (!baseline && variants.length === 0) {
     error = `PostHog returned no data for metric "${metric.name}"`;
   } else {
-    const failures = [...(baseline ? [baseline] : []), ...variants]
+    const arms = [...(baseline ? [baseline] : []), ...variants];
+    const failures = arms
       .filter((a) => a.validationFailures.length > 0)
       .map((a) => `${a.key}: ${a.validationFailures.join(", ")}`);
-    if (failures.length > 0) {
+    if (failures.length === arms.length) {
       error = `PostHog validation failures for metric "${metric.name}": ${failures.join("; ")}`;
     }
   }

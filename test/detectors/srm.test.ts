@@ -166,6 +166,9 @@ describe("detectSrm — the finding", () => {
     const notNear = detectSrm(e, data(e, { exposures, flagActivity: [far] }), CONFIG, NOW);
     expect(notNear?.cause).toContain("No flag edit near the onset");
     expect(notNear?.evidence.flag_edit_near_onset).toBeNull();
+    // …but a split change after the start is still named as a possible cause.
+    expect(notNear?.cause).toContain("the variant split was changed on 2026-06-09");
+    expect(notNear?.evidence.split_changed_at).toBe("2026-06-09T16:00:00Z");
   });
 
   it("a rollout increase near the onset is not blamed", () => {
