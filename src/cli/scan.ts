@@ -22,6 +22,7 @@ import { runScan, type ScanResult, type ScanTarget } from "../pipeline/scan.js";
 import { findingCaptureFromEnv } from "../posthog/capture.js";
 import type { PostHogApi } from "../posthog/index.js";
 import { DEFAULT_CONFIG } from "../config/schema.js";
+import { escapeMarkdown } from "../render/markdown.js";
 
 /** Options of the scan command. */
 export interface ScanCommandOptions {
@@ -193,7 +194,7 @@ export function renderOfflineReport(
     "",
     "| Severity | Kind | Experiment | Title |",
     "|---|---|---|---|",
-    ...findings.map((f) => `| ${f.severity} | ${f.kind} | ${f.experimentId} | ${f.title.replace(/\|/g, "\\|")} |`),
+    ...findings.map((f) => `| ${f.severity} | ${f.kind} | ${f.experimentId} | ${escapeMarkdown(f.title)} |`),
     "",
     `The scan would open ${desired.length} issue${desired.length === 1 ? "" : "s"}:`,
     "",
