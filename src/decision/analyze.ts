@@ -12,8 +12,9 @@ import {
   MULTIPLE_VARIANTS_KEY,
   perComparisonAlpha,
   type VariantComparison,
+  failedComparison,
 } from "../stats/index.js";
-import { formatNumber, formatPercent } from "./format.js";
+import { formatNumber, formatPercent } from "../format.js";
 import type { AnalysisThresholds, CorrectionSummary, MetricAnalysis, MetricVerdict } from "./types.js";
 
 /** The variants the rules count, and which one is control. */
@@ -138,22 +139,6 @@ function holmThresholds(values: number[], level: number): number[] {
   return out;
 }
 
-function failedComparison(variant: string, method: StatsMethod, error: string): VariantComparison {
-  return {
-    variant,
-    method,
-    model: method === "bayesian" ? "gaussian" : "welch-delta",
-    controlMean: null,
-    variantMean: null,
-    lift: null,
-    interval: null,
-    pValue: null,
-    chanceToWin: null,
-    expectedLoss: null,
-    error,
-  };
-}
-
 /**
  * Compares every treatment arm of one metric result with control and judges it against the corrected
  * threshold, with the metric's goal applied.
@@ -201,7 +186,7 @@ export function analyzeMetric(
 
   const comparisons = thresholds.treatments.map((key) => {
     const arm = arms.find((a) => a.key === key && a !== controlArm);
-    if (!arm) return failedComparison(key, method, `PostHog returned no data for variant "${key}".`);
+    if (!arm) return failedComparison(result.metric.metricType, key, method, `PostHog returned no data for variant "${key}".`);
     return compareToControl(
       metric.metricType,
       controlArm,

@@ -24,7 +24,7 @@
 import type { Experiment, Metric, MetricArm, MetricResult } from "../model.js";
 import { sampleProgress, sampleRatioMismatch, type SampleProgress, type SrmResult } from "../stats/index.js";
 import { analyzeMetric, correctionSummary, resolveVariants, selectGuardrails } from "./analyze.js";
-import { formatCount, formatDays, formatLift, formatNumber, formatP, formatPercent } from "./format.js";
+import { formatCount, formatDays, formatLift, formatNumber, formatP, formatPercent } from "../format.js";
 import {
   DecisionInputError,
   RULE_ORDER,

@@ -11,4 +11,4 @@ export {
   selectGuardrails,
   type VariantRoles,
 } from "./analyze.js";
-export { formatCount, formatDays, formatLift, formatNumber, formatP, formatPercent } from "./format.js";
+export { formatCount, formatDays, formatLift, formatNumber, formatP, formatPercent } from "../format.js";

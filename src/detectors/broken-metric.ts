@@ -10,7 +10,7 @@
  * fault.
  */
 import type { Experiment, MetricArm, MetricResult } from "../model.js";
-import { formatCount } from "../render/markdown.js";
+import { formatCount } from "../format.js";
 import type { DetectorConfig, ExperimentData, Finding } from "./types.js";
 import { MULTIPLE_KEY, assertNow, baseFinding, isLiveRun, q } from "./util.js";
 

@@ -10,7 +10,7 @@
  * changes the bucketing key (scout, §10) — is named when it matches.
  */
 import type { Experiment, FeatureFlag } from "../model.js";
-import { formatCount } from "../render/markdown.js";
+import { formatCount } from "../format.js";
 import type { DetectorConfig, ExperimentData, Finding } from "./types.js";
 import {
   MULTIPLE_KEY,

@@ -12,7 +12,7 @@
  * the documented decision for "noted, not called SRM".
  */
 import type { Experiment, FeatureFlag } from "../model.js";
-import { formatCount, formatPValue } from "../render/markdown.js";
+import { formatCount, formatPValue } from "../format.js";
 import { sampleRatioMismatch, type SrmResult } from "../stats/index.js";
 import { describeEdit, editsAfter, type FlagEdit } from "./mutation.js";
 import type { DetectorConfig, ExperimentData, Finding } from "./types.js";

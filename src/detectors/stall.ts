@@ -12,7 +12,7 @@
  * what the exposure query counted; it is named in the evidence and the cause.
  */
 import type { Experiment } from "../model.js";
-import { formatCount } from "../render/markdown.js";
+import { formatCount } from "../format.js";
 import type { DetectorConfig, ExperimentData, Finding } from "./types.js";
 import {
   DAY_MS,

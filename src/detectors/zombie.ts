@@ -9,7 +9,7 @@
  * (see `selectValidityWatch`) and are judged on age alone.
  */
 import type { Experiment } from "../model.js";
-import { formatCount } from "../render/markdown.js";
+import { formatCount } from "../format.js";
 import type { DetectorConfig, ExperimentData, Finding } from "./types.js";
 import { DAY_MS, addDays, alignCumulative, assertNow, baseFinding, isoDay, parseIso, q, round, sumSeries } from "./util.js";
 

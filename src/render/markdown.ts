@@ -11,6 +11,8 @@ export const GITHUB_BODY_LIMIT = 65_536;
 
 const ZERO_WIDTH_SPACE = "\u200B";
 
+export { formatCount, formatPValue } from "../format.js";
+
 /**
  * Neutralise `@mentions` (users and `org/team`) by putting a zero-width space after the `@`.
  * The text reads the same but GitHub does not notify anyone.
@@ -95,22 +97,6 @@ export function fitBody(
   const room = limit - note.length;
   const cut = body.lastIndexOf("\n", room);
   return body.slice(0, cut > 0 ? cut : room) + note;
-}
-
-/** Format a number with thousands separators (en-US), e.g. 12345 → "12,345". */
-export function formatCount(n: number): string {
-  return Math.round(n).toLocaleString("en-US");
-}
-
-/**
- * Format a p-value: below 0.001 in scientific notation with two significant digits (`3.2e-7`), else three
- * significant digits (`0.0421`). 0 renders as `< 1e-300`.
- */
-export function formatPValue(p: number): string {
-  if (!Number.isFinite(p)) return "n/a";
-  if (p === 0) return "< 1e-300";
-  if (p < 0.001) return p.toExponential(1).replace("e-", "e-").replace("e+", "e");
-  return String(Number(p.toPrecision(3)));
 }
 
 /** Format a fraction as a signed percentage with one decimal, e.g. 0.1234 → "+12.3%". */

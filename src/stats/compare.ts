@@ -83,6 +83,26 @@ function relativeLift(controlMean: number | null, variantMean: number | null): n
   return variantMean / controlMean - 1;
 }
 
+/**
+ * A comparison with every figure null and `error` set (or null): what is reported when nothing could be
+ * computed for `variant`.
+ */
+export function failedComparison(metricType: MetricType, variant: string, method: StatsMethod, error: string | null): VariantComparison {
+  return {
+    variant,
+    method,
+    model: defaultModel(metricType, method),
+    controlMean: null,
+    variantMean: null,
+    lift: null,
+    interval: null,
+    pValue: null,
+    chanceToWin: null,
+    expectedLoss: null,
+    error,
+  };
+}
+
 function defaultModel(metricType: MetricType, method: StatsMethod): ComparisonModel {
   if (metricType === "legacy-trends" || metricType === "legacy-funnels") return "posthog";
   if (method === "frequentist") return "welch-delta";
@@ -195,19 +215,7 @@ export function compareToControl(
   const ciLevel = opts.ciLevel ?? 0.95;
   assertLevel("alpha", alpha);
   assertLevel("ciLevel", ciLevel);
-  const empty: VariantComparison = {
-    variant: variant.key,
-    method,
-    model: defaultModel(metricType, method),
-    controlMean: null,
-    variantMean: null,
-    lift: null,
-    interval: null,
-    pValue: null,
-    chanceToWin: null,
-    expectedLoss: null,
-    error: null,
-  };
+  const empty = failedComparison(metricType, variant.key, method, null);
 
   const failures = [...new Set([...control.validationFailures, ...variant.validationFailures])];
   if (failures.length > 0) return { ...empty, error: `validation failure: ${failures.join(", ")}` };

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { formatCount, formatDays, formatLift, formatNumber, formatP, formatPercent, roundTo } from "../../src/decision/format.js";
+import { formatCount, formatDays, formatLift, formatNumber, formatP, formatPercent, roundTo } from "../../src/format.js";
 
 describe("reason number formatting", () => {
   it.each([

@@ -1,6 +1,6 @@
 /**
- * Number formatting for the plain-text reason messages of the decision rules.
- * Output is plain text (ASCII digits, "-" for minus); the renderer escapes it.
+ * Plain-text number formatting shared by the analysis core (decision reasons, detector findings) and the
+ * renderers. Output is plain text (ASCII digits, "-" for minus); renderers escape it.
  */
 
 /**
@@ -27,6 +27,16 @@ export function formatP(p: number): string {
   if (p === 0) return "0";
   if (p < 0.001) return p.toExponential(1).replace("e+", "e");
   return String(Number(p.toPrecision(3)));
+}
+
+/**
+ * Formats a p-value for reports: like {@link formatP}, but 0 (an underflow below ~1e-300, where the exact
+ * survival function gives up) renders as `< 1e-300`.
+ */
+export function formatPValue(p: number): string {
+  if (p === 0) return "< 1e-300";
+  if (!Number.isFinite(p)) return "n/a";
+  return formatP(p);
 }
 
 /** Formats a number with 3 significant digits without trailing zeros (`0.025`, `0.0167`, `14`). */
