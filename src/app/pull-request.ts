@@ -74,7 +74,8 @@ export async function handlePullRequest(
     notes.push("GitHub's diff endpoint refused this pull request as too large; the per-file patches were read instead.");
   }
   if (changes.skippedFiles.length > 0) {
-    notes.push(`${changes.skippedFiles.length} files came without a patch (too large) and were not scanned.`);
+    const n = changes.skippedFiles.length;
+    notes.push(`${n} file${n === 1 ? "" : "s"} came without a patch (too large or binary) and ${n === 1 ? "was" : "were"} not scanned.`);
   }
   if (changes.fileListCapped) notes.push("GitHub lists at most 3,000 files; later files were not scanned.");
 

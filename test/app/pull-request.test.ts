@@ -230,4 +230,29 @@ describe("pull_request", () => {
     expect(gh.pendingMocks()).toStrictEqual([]);
     expect(patched).toHaveBeenCalledTimes(1);
   });
+  it("falls back to the paginated files list when GitHub refuses the diff as too large (406)", async () => {
+    const probot = await setup();
+    const posted = vi.fn((_body: any) => true);
+    const gh = nockAppAuth();
+    nockConfig(gh, null);
+    gh.get(`/repos/${OWNER}/${REPO}/pulls/${PR_NUMBER}`)
+      .reply(406, { message: "Sorry, the diff exceeded the maximum number of files (300).", errors: [{ resource: "PullRequest", field: "diff", code: "too_large" }] });
+    gh.get(`/repos/${OWNER}/${REPO}/pulls/${PR_NUMBER}/files`)
+      .query({ per_page: "100" })
+      .reply(200, [
+        { filename: "src/checkout.ts", status: "modified", changes: 1, patch: '@@ -1,1 +1,2 @@\n import posthog from "posthog-js";\n+posthog.getFeatureFlag("new-checkout");' },
+        { filename: "assets/huge.bin", status: "modified", changes: 10 },
+      ]);
+    gh.get(comments).query({ per_page: "100" }).reply(200, []);
+    gh.post(comments, posted).reply(201, { id: 9004 });
+    nockAnalysis(project, [101]);
+
+    await probot.receive({ id: "d-406", name: "pull_request", payload: examplePayload("pull_request", "opened") as any });
+
+    expect(gh.pendingMocks()).toStrictEqual([]);
+    const body: string = (posted.mock.calls[0] as any)[0].body;
+    expect(body).toContain("✅ Promote `test`");
+    expect(body).toContain("diff endpoint refused this pull request as too large");
+    expect(body).toContain("1 file came without a patch");
+  });
 });
