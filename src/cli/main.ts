@@ -33,7 +33,7 @@ import {
   type PostHogApi,
 } from "../posthog/index.js";
 import { renderPrComment } from "../render/pr-comment.js";
-import { scanCommand, type ScanCommandOptions } from "./scan.js";
+import { scanCommand, ScanUsageError, type ScanCommandOptions } from "./scan.js";
 
 /** Where the bundled demo files live (next to the sources, also shipped in the package). */
 export const DEMO_DIR = fileURLToPath(new URL("../../src/demo/", import.meta.url));
@@ -252,6 +252,10 @@ export async function runCli(argv: string[], io: CliIo = processIo): Promise<num
     if (err instanceof CliError) {
       io.stderr(`error: ${err.message}\n`);
       return err.exitCode;
+    }
+    if (err instanceof ScanUsageError) {
+      io.stderr(`error: ${err.message}\n`);
+      return 2;
     }
     if (err instanceof PostHogError) {
       io.stderr(`error: ${err.message}\n`);

@@ -24,6 +24,11 @@ import type { PostHogApi } from "../posthog/index.js";
 import { DEFAULT_CONFIG } from "../config/schema.js";
 import { escapeMarkdown } from "../render/markdown.js";
 
+/** A usage problem of the scan command (exit code 2): missing credentials, a malformed option. */
+export class ScanUsageError extends Error {
+  override name = "ScanUsageError";
+}
+
 /** Options of the scan command. */
 export interface ScanCommandOptions {
   repo?: string[];
@@ -56,21 +61,21 @@ export function findingJson(f: Finding) {
 
 function parseRepo(s: string): { owner: string; repo: string } {
   const m = s.match(/^([A-Za-z0-9_.-]+)\/([A-Za-z0-9_.-]+)$/);
-  if (!m) throw new Error(`--repo must be owner/name, got "${s}"`);
+  if (!m) throw new ScanUsageError(`--repo must be owner/name, got "${s}"`);
   return { owner: m[1]!, repo: m[2]! };
 }
 
 function positive(name: string, raw: string | undefined, fallback: number): number {
   if (raw === undefined) return fallback;
   const n = Number(raw);
-  if (!Number.isInteger(n) || n < 0) throw new Error(`${name} must be a whole number ≥ 0, got "${raw}"`);
+  if (!Number.isInteger(n) || n < 0) throw new ScanUsageError(`${name} must be a whole number ≥ 0, got "${raw}"`);
   return n;
 }
 
 /** The token-based Octokit with the config plugin, for `--repo` runs. */
 export function tokenOctokit(env: Record<string, string | undefined>) {
   const token = env["GITHUB_TOKEN"]?.trim();
-  if (!token) throw new Error("--repo needs GITHUB_TOKEN (a token that can read contents and write issues)");
+  if (!token) throw new ScanUsageError("--repo needs GITHUB_TOKEN (a token that can read contents and write issues)");
   const WithConfig = Octokit.plugin(configPlugin);
   return new WithConfig({
     auth: token,
@@ -88,7 +93,7 @@ async function tokenBotLogin(octokit: ReturnType<typeof tokenOctokit>, env: Reco
   } catch (err) {
     // GitHub Actions' GITHUB_TOKEN is an installation token that cannot read /user.
     if (env["GITHUB_ACTIONS"] === "true") return "github-actions[bot]";
-    throw new Error(`cannot tell which login the token belongs to (${(err as Error).message}); pass --bot-login`);
+    throw new ScanUsageError(`cannot tell which login the token belongs to (${(err as Error).message}); pass --bot-login`);
   }
 }
 
@@ -122,7 +127,7 @@ export async function scanCommand(
     targets = opts.repo.map((r) => ({ octokit: octokit as unknown as ScanTarget["octokit"], repo: parseRepo(r) }));
     botLogin = botLoginOverride || (await tokenBotLogin(octokit, ctx.env));
   } else {
-    if (!ctx.env["APP_ID"]) throw new Error("scan needs --repo owner/name with GITHUB_TOKEN, or App credentials (APP_ID and PRIVATE_KEY)");
+    if (!ctx.env["APP_ID"]) throw new ScanUsageError("scan needs --repo owner/name with GITHUB_TOKEN, or App credentials (APP_ID and PRIVATE_KEY)");
     const app = createProbot({ env: ctx.env as never });
     targets = installationTargets(app);
     if (botLoginOverride) botLogin = botLoginOverride;

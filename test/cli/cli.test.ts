@@ -161,3 +161,35 @@ describe("escaping what PostHog returns", () => {
     }
   });
 });
+
+describe("experiment-hygiene scan --offline --json against a PostHog-compatible server", () => {
+  it("reports exactly the demo project's findings", async () => {
+    const t = io(env());
+    expect(await runCli(["scan", "--offline", "--json", "--watch-cap", "50", "--now", NOW], t.io)).toBe(0);
+    const json = JSON.parse(t.out());
+    const found = json.findings.map((f: any) => `${f.experiment_id}:${f.kind}`).sort();
+    expect(found).toEqual(
+      [
+        "103:srm",
+        "107:stale-variants",
+        "108:contamination",
+        "109:stall",
+        "110:mutation",
+        "111:broken-metric",
+        "112:zombie",
+        "113:decided-still-running",
+        "114:stale-variants",
+      ].sort(),
+    );
+    const srm = json.findings.find((f: any) => f.kind === "srm");
+    expect(srm.evidence.p_value).toBeCloseTo(1.973e-9, 11);
+    expect(json.findings.some((f: any) => f.experiment_id === 115)).toBe(false); // the healthy one
+  });
+
+  it("refuses a scan without GitHub credentials", async () => {
+    const t = io(env());
+    expect(await runCli(["scan", "--now", NOW], t.io)).toBe(2);
+    expect(t.err()).toMatch(/GITHUB_TOKEN/);
+    expect(t.err()).not.toMatch(/\n\s+at /); // a message, not a stack trace
+  });
+});
