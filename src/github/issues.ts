@@ -81,6 +81,11 @@ export interface ReconcileOptions {
   closeReason?(dedupeKey: string): string | null | undefined;
   /** Plan only: list the issues, return the plan, make no write call. */
   dryRun?: boolean;
+  /**
+   * The managed issues as {@link listManagedIssues} returned them moments ago (the scan reads the dashboard
+   * from them), to save listing them again; default: listed here.
+   */
+  listed?: ManagedIssue[];
   log?: Logger;
 }
 
@@ -276,7 +281,7 @@ export async function reconcileIssues(
   }
 
   const ctx: Ctx = { octokit, repo, opts, log, dryRun: opts.dryRun === true, actions: [], failures: [] };
-  const byKey = groupByKey(await listManagedIssues(octokit, repo, opts.botLogin, label));
+  const byKey = groupByKey(opts.listed ?? (await listManagedIssues(octokit, repo, opts.botLogin, label)));
   let created = 0;
 
   for (const want of desired) {

@@ -160,6 +160,7 @@ async function scanOneRepository(
     inScope: plan.inScope,
     closeReason: plan.closeReason,
     dryRun: opts.dryRun === true,
+    listed: managed,
     log,
   });
   if (opts.capture && !opts.dryRun) {

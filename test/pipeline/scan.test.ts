@@ -72,7 +72,7 @@ describe("runScan", () => {
     await nockRepository(gh);
     const created = vi.fn((_b: any) => true);
     let stored: any[] = [];
-    gh.get(issuesPath).query(listQuery).times(3).reply(200, () => stored);
+    gh.get(issuesPath).query(listQuery).times(2).reply(200, () => stored); // before planning, re-list after create
     gh.post(issuesPath, created).reply(201, (_u, body: any) => {
       const issue = { number: 11, state: "open", title: body.title, body: body.body, user: { login: BOT }, labels: body.labels, created_at: NOW.toISOString(), closed_at: null };
       stored = [issue];
@@ -99,7 +99,7 @@ describe("runScan", () => {
     await nockRepository(gh);
     const first = nock(GH);
     let stored: any[] = [];
-    first.get(issuesPath).query(listQuery).times(3).reply(200, () => stored);
+    first.get(issuesPath).query(listQuery).times(2).reply(200, () => stored);
     first.post(issuesPath).reply(201, (_u, body: any) => {
       stored = [{ number: 11, state: "open", title: body.title, body: body.body, user: { login: BOT }, created_at: NOW.toISOString(), closed_at: null }];
       return stored[0];
@@ -109,7 +109,7 @@ describe("runScan", () => {
 
     const again = nock(GH);
     await nockRepository(again);
-    again.get(issuesPath).query(listQuery).times(2).reply(200, () => stored);
+    again.get(issuesPath).query(listQuery).reply(200, () => stored); // listed once: nothing created
     nockProject();
     const result = await runScan([target()], { posthog: posthog(), now: NOW, botLogin: BOT });
 
