@@ -11,7 +11,7 @@ import { findingCaptureFromEnv } from "../posthog/capture.js";
 import { createPostHogClient, posthogConfigFromEnv, type PostHogApi } from "../posthog/index.js";
 import { PostHogConfigError } from "../posthog/errors.js";
 import { handlePullRequest } from "./pull-request.js";
-import { installationTargets, numberFromEnv } from "./scan.js";
+import { appBotLogin, installationTargets, numberFromEnv } from "./scan.js";
 import { createScheduler, scanTriggerHandler, type Scheduler } from "./scheduler.js";
 
 /** Options of {@link createApp}. */
@@ -69,14 +69,10 @@ export function createApp(options: AppOptions = {}): ApplicationFunction {
     };
     let slug: Promise<string> | null = null;
     const botLogin = (): Promise<string> => {
-      slug ??= app
-        .auth()
-        .then((octokit) => octokit.rest.apps.getAuthenticated())
-        .then((res) => `${res.data?.slug ?? "experiment-hygiene"}[bot]`)
-        .catch((err: unknown) => {
-          slug = null;
-          throw err;
-        });
+      slug ??= appBotLogin(app).catch((err: unknown) => {
+        slug = null;
+        throw err;
+      });
       return slug;
     };
     const queue = keyedQueue();

@@ -23,6 +23,15 @@ export async function* installationTargets(app: Probot): AsyncIterable<ScanTarge
   }
 }
 
+/**
+ * The App's bot login, `<slug>[bot]` (`GET /app` with the App's JWT client): the author of its comments and
+ * issues. @throws Octokit's RequestError when GitHub refuses.
+ */
+export async function appBotLogin(app: Probot): Promise<string> {
+  const { data } = await (await app.auth()).rest.apps.getAuthenticated();
+  return `${data?.slug ?? "experiment-hygiene"}[bot]`;
+}
+
 /** Read a positive number from the environment, or the default; throws a clear error on garbage. */
 export function numberFromEnv(env: Record<string, string | undefined>, name: string, fallback: number): number {
   const raw = env[name]?.trim();

@@ -12,7 +12,7 @@
 import { Octokit } from "@octokit/rest";
 import { config as configPlugin } from "@probot/octokit-plugin-config";
 import { createProbot } from "probot";
-import { installationTargets } from "../app/scan.js";
+import { appBotLogin, installationTargets } from "../app/scan.js";
 import type { Finding } from "../detectors/index.js";
 import type { Logger } from "../github/types.js";
 import { silentLogger } from "../github/types.js";
@@ -130,11 +130,7 @@ export async function scanCommand(
     if (!ctx.env["APP_ID"]) throw new ScanUsageError("scan needs --repo owner/name with GITHUB_TOKEN, or App credentials (APP_ID and PRIVATE_KEY)");
     const app = createProbot({ env: ctx.env as never });
     targets = installationTargets(app);
-    if (botLoginOverride) botLogin = botLoginOverride;
-    else {
-      const { data } = await (await app.auth()).rest.apps.getAuthenticated();
-      botLogin = `${data?.slug ?? "experiment-hygiene"}[bot]`;
-    }
+    botLogin = botLoginOverride || (await appBotLogin(app));
   }
   const capture = opts.dryRun ? null : findingCaptureFromEnv(ctx.env);
   let result: ScanResult;

@@ -15,7 +15,7 @@ import {
   type DiffMatches,
   type UnknownKey,
 } from "../matching/index.js";
-import type { Experiment, ExposureResult, FeatureFlag, MetricResult } from "../model.js";
+import type { Experiment, ExposureResult, FeatureFlag, Metric, MetricResult } from "../model.js";
 import type { PostHogApi } from "../posthog/index.js";
 import { PostHogSchemaError } from "../posthog/errors.js";
 
@@ -136,6 +136,16 @@ function urgency(r: ExperimentReport): number {
   return i < 0 ? URGENCY.length : i;
 }
 
+/**
+ * The metrics the comment needs for an experiment: its first primary metric, then its guardrails
+ * (`decision.guardrails`), without repeating the primary. One `ExperimentQuery` each.
+ */
+export function metricsToQuery(experiment: Experiment, config: Config): Metric[] {
+  const primary = experiment.primaryMetrics[0];
+  const guardrails = selectGuardrails(experiment, config.decision).filter((m) => m.uuid !== primary?.uuid);
+  return primary ? [primary, ...guardrails] : guardrails;
+}
+
 /** Load one experiment's detail, exposures and metrics, and decide. */
 async function analyzeExperiment(
   posthog: PostHogApi,
@@ -156,9 +166,7 @@ async function analyzeExperiment(
     const experiment = await posthog.getExperiment(summary.id);
     report.experiment = experiment;
     if (experiment.status !== "draft") {
-      const primary = experiment.primaryMetrics[0];
-      const guardrails = selectGuardrails(experiment, config.decision).filter((m) => m.uuid !== primary?.uuid);
-      const metrics = primary ? [primary, ...guardrails] : guardrails;
+      const metrics = metricsToQuery(experiment, config);
       const [exposures, ...results] = await Promise.all([
         posthog.getExposures(experiment),
         ...metrics.map((m) => posthog.getMetricResult(experiment, m)),

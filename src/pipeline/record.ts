@@ -3,10 +3,10 @@
  * (`experiment-hygiene snapshot --out FILE`). Pure loading: no analysis, no GitHub.
  */
 import type { Config } from "../config/schema.js";
-import { selectGuardrails } from "../decision/index.js";
 import type { Logger } from "../github/types.js";
 import { silentLogger } from "../github/types.js";
 import type { PostHogApi } from "../posthog/index.js";
+import { metricsToQuery } from "./pull-request.js";
 
 /** What {@link recordProject} loaded. */
 export interface RecordSummary {
@@ -39,8 +39,7 @@ export async function recordProject(
     summaries.map(async (s) => {
       const e = await posthog.getExperiment(s.id);
       if (e.status === "draft") return;
-      const primary = e.primaryMetrics[0];
-      const metrics = [...(primary ? [primary] : []), ...selectGuardrails(e, config.decision).filter((m) => m !== primary)];
+      const metrics = metricsToQuery(e, config);
       await posthog.getExposures(e);
       await Promise.all(metrics.map((m) => posthog.getMetricResult(e, m)));
       queries += 1 + metrics.length;

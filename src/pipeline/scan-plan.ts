@@ -6,6 +6,7 @@
  */
 import type { ReportsConfig } from "../config/schema.js";
 import { detectAll, VALIDITY_KINDS, type DetectorConfig, type Finding, type FindingKind, type StandingDecision } from "../detectors/index.js";
+import { isLaunchedNotEnded } from "../detectors/util.js";
 import type { DesiredIssue } from "../github/issues.js";
 import type { Experiment } from "../model.js";
 import { renderDashboardIssue, renderFindingIssue } from "../render/findings.js";
@@ -84,8 +85,9 @@ export function parseMemory(body: string | null | undefined): Map<number, Standi
   return memory;
 }
 
+/** Launched, not ended, not archived; running or paused (a paused experiment keeps its issues). */
 function isRunning(e: Experiment | undefined): boolean {
-  return !!e && !e.archived && !!e.startDate && !e.endDate && (e.status === "running" || e.status === "paused");
+  return !!e && !e.archived && isLaunchedNotEnded(e) && (e.status === "running" || e.status === "paused");
 }
 
 /** Update the memory with this scan's decisions: keep `since` while the decision stands. */
