@@ -8,7 +8,8 @@
 import type { ApplicationFunction, ApplicationFunctionOptions, Probot } from "probot";
 import { runScan } from "../pipeline/scan.js";
 import { findingCaptureFromEnv } from "../posthog/capture.js";
-import { createPostHogClient, posthogConfigFromEnv, type PostHogApi } from "../posthog/index.js";
+import { createPostHogClient, posthogConfigFromEnv, posthogWritesFromEnv, type PostHogApi } from "../posthog/index.js";
+import { handleIssueComment } from "./issue-comment.js";
 import { PostHogConfigError } from "../posthog/errors.js";
 import { handlePullRequest } from "./pull-request.js";
 import { appBotLogin, installationTargets, numberFromEnv } from "./scan.js";
@@ -23,7 +24,8 @@ export interface AppOptions {
   /**
    * Environment to read settings from. Default: `process.env`. Besides PostHog's: `SCAN_INTERVAL_HOURS`
    * (default 24; 0 disables the in-process timer), `SCAN_TRIGGER_SECRET` (enables `POST /internal/scan`),
-   * `SCAN_WATCH_CAP` (10), `SCAN_CALL_BUDGET` (200), `POSTHOG_PROJECT_API_KEY` (capture findings).
+   * `SCAN_WATCH_CAP` (10), `SCAN_CALL_BUDGET` (200), `POSTHOG_PROJECT_API_KEY` (capture findings),
+   * `POSTHOG_ALLOW_WRITES` (`true` lets `/experiment promote|rollback` change PostHog; default off).
    */
   env?: Record<string, string | undefined>;
   /** Receives the scheduler once created (tests, graceful shutdown). */
@@ -84,6 +86,30 @@ export function createApp(options: AppOptions = {}): ApplicationFunction {
         await queue(key, () => handlePullRequest(context, { posthog: getPostHog, botLogin, now }));
       },
     );
+
+    // `/experiment …` chat-ops. Only `created`: an edit could change a trusted comment or dodge the
+    // permission check, and deletions have nothing to answer.
+    const writes = () => posthogWritesFromEnv(env);
+    let writesLogged = false;
+    app.on("issue_comment.created", async (context) => {
+      const key = `${context.payload.repository.full_name}#${context.payload.issue.number}`;
+      await queue(key, async () => {
+        const outcome = await handleIssueComment(context, {
+          posthog: getPostHog,
+          botLogin,
+          now,
+          writes: () => {
+            const w = writes();
+            if (w.problem && !writesLogged) {
+              app.log.warn(w.problem);
+              writesLogged = true;
+            }
+            return w;
+          },
+        });
+        context.log.debug({ outcome }, "issue comment handled");
+      });
+    });
 
     app.on(["installation.created", "installation_repositories.added"], async (context) => {
       context.log.info({ installation: context.payload.installation.id }, "installed; waiting for pull requests");

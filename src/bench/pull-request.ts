@@ -52,7 +52,12 @@ export async function benchPullRequest(opts: { posthogLatencyMs?: number; runs?:
       secret: "bench",
       logLevel: "warn",
       baseUrl: github.url,
-      Octokit: ProbotOctokit.defaults({ throttle: { enabled: false } }),
+      // A defaults function: Probot replaces an object default's `throttle` with its own handlers, which
+      // would space the bench's writes by plugin-throttling's 1 s / 3 s gaps.
+      Octokit: ProbotOctokit.defaults((options: Record<string, any>) => ({
+        ...options,
+        throttle: { ...(options["throttle"] ?? {}), enabled: false },
+      })),
     });
     const posthog = createPostHogClient({ host: posthogServer.url, projectId: project.projectId, apiKey: "phx_bench" });
     await probot.load(createApp({ posthog, now: () => NOW }));

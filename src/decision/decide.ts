@@ -21,10 +21,23 @@
  *  6. near-significance — past the maximum duration and near significance: extend.
  *  7. not-yet-significant — otherwise: continue.
  */
-import type { Experiment, Metric, MetricArm, MetricResult } from "../model.js";
+import type { Experiment, MetricArm, MetricResult } from "../model.js";
 import { sampleProgress, sampleRatioMismatch, type SampleProgress, type SrmResult } from "../stats/index.js";
 import { analyzeMetric, correctionSummary, resolveVariants, selectGuardrails } from "./analyze.js";
-import { formatCount, formatDays, formatLift, formatNumber, formatP, formatPercent } from "../format.js";
+import { formatCount, formatLift, formatNumber, formatP, formatPercent } from "../format.js";
+import {
+  bestVerdict,
+  dayText as dayTextOf,
+  evidence,
+  isUsableVerdict,
+  LIFT_EPSILON,
+  metricLabel,
+  nearSignificance,
+  regressionTests,
+  significanceNeed,
+  smallestVariant,
+  srmShares,
+} from "./wording.js";
 import {
   DecisionInputError,
   RULE_ORDER,
@@ -33,14 +46,11 @@ import {
   type DecisionInput,
   type DecisionKind,
   type MetricAnalysis,
-  type MetricVerdict,
   type Reason,
   type RuleId,
 } from "./types.js";
 
 const MS_PER_DAY = 86_400_000;
-/** Lifts are ratios of floating-point means: a lift within 1e-9 of a threshold counts as at the threshold. */
-const LIFT_EPSILON = 1e-9;
 
 interface Fired {
   rule: RuleId;
@@ -63,43 +73,6 @@ function daysRunningOf(experiment: Experiment, now: Date): number | null {
   const start = parseDate(experiment.startDate, "startDate");
   const end = experiment.endDate ? Math.min(parseDate(experiment.endDate, "endDate"), now.getTime()) : now.getTime();
   return Math.max(0, (end - start) / MS_PER_DAY);
-}
-
-function metricLabel(metric: Metric, role: "primary" | "guardrail"): string {
-  const goal = metric.goal === "decrease" ? ", lower is better" : "";
-  return `"${metric.name}" (${role}${goal})`;
-}
-
-/** "p = 0.0012 < 0.025" / "p = 0.21, needs < 0.025" / "chance to win 97.1% ≥ 95%". */
-function evidence(v: MetricVerdict, direction: "better" | "worse" | "status"): string {
-  if (v.method === "frequentist") {
-    if (v.pValue === null) return "no p-value";
-    const thr = v.threshold;
-    if (thr === null) return `p = ${formatP(v.pValue)}`;
-    return v.pValue < thr ? `p = ${formatP(v.pValue)} < ${formatNumber(thr)}` : `p = ${formatP(v.pValue)}, needs < ${formatNumber(thr)}`;
-  }
-  const g = v.goalAdjustedChanceToWin;
-  if (g === null) return "no chance to win";
-  const thr = v.threshold;
-  if (thr === null) return `chance to win ${formatPercent(g)}`;
-  // Holm ranks "worse" separately from "better": show the bare value, the sentence states the verdict.
-  if (direction === "worse") return `chance to win ${formatPercent(g)}`;
-  return g >= thr ? `chance to win ${formatPercent(g)} ≥ ${formatPercent(thr, 2)}` : `chance to win ${formatPercent(g)}, needs ≥ ${formatPercent(thr, 2)}`;
-}
-
-/** The corrected significance requirement of a verdict: "p < 0.025" / "chance to win ≥ 97.5%". */
-function significanceNeed(v: MetricVerdict): string {
-  if (v.threshold === null) return "a usable comparison";
-  return v.method === "frequentist" ? `p < ${formatNumber(v.threshold)}` : `chance to win ≥ ${formatPercent(v.threshold, 2)}`;
-}
-
-function bestVerdict(analysis: MetricAnalysis): MetricVerdict | null {
-  let best: MetricVerdict | null = null;
-  for (const v of analysis.verdicts) {
-    if (v.error !== null || v.goalAdjustedLift === null) continue;
-    if (best === null || v.goalAdjustedLift > (best.goalAdjustedLift ?? -Infinity)) best = v;
-  }
-  return best;
 }
 
 function exposuresFromArms(result: MetricResult | null, counted: string[]): Record<string, number> | null {
@@ -219,7 +192,7 @@ export function decide(input: DecisionInput): Decision {
     maxDurationSource,
     daysRunning,
   };
-  const dayText = `day ${daysRunning === null ? "?" : formatDays(daysRunning)} of ${formatDays(maxDurationDays)}`;
+  const dayText = dayTextOf(daysRunning, maxDurationDays);
 
   // 0. Draft: nothing to decide.
   if (experiment.status === "draft") {
@@ -235,9 +208,7 @@ export function decide(input: DecisionInput): Decision {
 
   // 1. SRM.
   if (srm && srm.pValue < config.srm_alpha) {
-    const shares = srm.included
-      .map((k) => `${k} ${formatPercent(srm.observedShare[k] ?? 0)} vs ${formatPercent(srm.expectedShare[k] ?? 0, 2)} expected`)
-      .join(", ");
+    const shares = srmShares(srm);
     fired.push({
       rule: "srm",
       kind: "investigate",
@@ -247,20 +218,18 @@ export function decide(input: DecisionInput): Decision {
   }
 
   // 2. Rollback.
-  const smallest = roles.counted.reduce<{ key: string; n: number } | null>((acc, key) => {
-    const n = exposureRecord[key] ?? 0;
-    return acc === null || n < acc.n ? { key, n } : acc;
-  }, null);
+  const smallest = smallestVariant(exposureRecord, roles.counted);
   const killArmed = known && smallest !== null && smallest.n >= config.kill_min_exposures;
   const regressionFired: Fired[] = [];
   const killFired: Fired[] = [];
   for (const analysis of [primary, ...guardrails]) {
     if (!analysis) continue;
     for (const v of analysis.verdicts) {
+      if (!isUsableVerdict(v)) continue;
       const g = v.goalAdjustedLift;
-      if (v.error !== null || g === null || v.lift === null) continue;
       const label = metricLabel(analysis.metric, analysis.role);
-      if (v.significantlyWorse && g <= -config.max_regression + LIFT_EPSILON) {
+      const tests = regressionTests(v, config);
+      if (tests.regression) {
         regressionFired.push({
           rule: analysis.role === "primary" ? "significant-regression" : "guardrail-regression",
           kind: "rollback",
@@ -269,7 +238,7 @@ export function decide(input: DecisionInput): Decision {
           message: `${v.variant} is significantly worse than control on ${label}: ${formatLift(v.lift)} (${evidence(v, "worse")}), a regression of at least the ${formatPercent(config.max_regression, 2)} max_regression.`,
         });
       }
-      if (killArmed && g <= -config.kill_regression + LIFT_EPSILON) {
+      if (killArmed && tests.kill) {
         killFired.push({
           rule: "kill-regression",
           kind: "rollback",
@@ -351,18 +320,7 @@ export function decide(input: DecisionInput): Decision {
         });
       }
     } else if (pastMax) {
-      let near: boolean;
-      let nearText: string;
-      if (method === "frequentist") {
-        const nearAlpha = config.correction === "none" || m <= 1 ? config.near_alpha : config.near_alpha / m;
-        near = best.pValue !== null && g > 0 && best.pValue < nearAlpha;
-        nearText = `p = ${best.pValue === null ? "?" : formatP(best.pValue)}${near ? " <" : ", near needs <"} ${formatNumber(nearAlpha)}`;
-      } else {
-        const nearCtw = config.correction === "none" || m <= 1 ? config.near_chance_to_win : 1 - (1 - config.near_chance_to_win) / m;
-        const ctw = best.goalAdjustedChanceToWin;
-        near = ctw !== null && ctw >= nearCtw;
-        nearText = `chance to win ${ctw === null ? "?" : formatPercent(ctw)}${near ? " ≥" : ", near needs ≥"} ${formatPercent(nearCtw, 2)}`;
-      }
+      const { near, text: nearText } = nearSignificance(best, method, config, m);
       const source = fromPosthogDays ? "PostHog's recommended running time" : "max_duration_days";
       if (near) {
         fired.push({

@@ -4,6 +4,7 @@
  */
 export * from "./types.js";
 export { decide } from "./decide.js";
+export { explainRules, type RuleOutcome, type RuleStatus } from "./explain.js";
 export {
   analyzeMetric,
   correctionSummary,

@@ -79,6 +79,11 @@ export interface ReconcileOptions {
    * "The condition cleared on <date>: ".
    */
   closeReason?(dedupeKey: string): string | null | undefined;
+  /**
+   * Optional full Markdown comment for closing an issue whose key is no longer desired, replacing the
+   * "The condition cleared…" sentence (e.g. for a finding a person acknowledged with `/experiment ack`).
+   */
+  closeComment?(dedupeKey: string): string | null | undefined;
   /** Plan only: list the issues, return the plan, make no write call. */
   dryRun?: boolean;
   /**
@@ -443,7 +448,8 @@ async function handleClosed(ctx: Ctx, issue: ManagedIssue, want: DesiredIssue, r
 async function closeCleared(ctx: Ctx, issue: ManagedIssue): Promise<void> {
   const date = isoDate(ctx.opts.now);
   const why = ctx.opts.closeReason?.(issue.key) || "the latest scan no longer finds it";
-  const comment = `The condition cleared on ${date}: ${why}. Closing; the app reopens this issue if it comes back.`;
+  const comment =
+    ctx.opts.closeComment?.(issue.key) || `The condition cleared on ${date}: ${why}. Closing; the app reopens this issue if it comes back.`;
   const state: IssueState = { ...issue.state, closed_by: "app", closed_at: ctx.opts.now.toISOString() };
   const planned: PlannedAction = { action: "close", dedupeKey: issue.key, issueNumber: issue.number, title: issue.title, reason: why };
   await perform(ctx, planned, async () => {
@@ -455,6 +461,32 @@ async function closeCleared(ctx: Ctx, issue: ManagedIssue): Promise<void> {
       state_reason: "completed",
       body: replaceState(issue.body, state),
     });
+  });
+}
+
+/**
+ * Closes one managed issue with a comment, recording `closed_by: "app"` in its hidden state (so a later
+ * scan reopens it if the finding is present again once nothing holds it back). Used by `/experiment ack`
+ * and `snooze` to act at once instead of at the next scan.
+ *
+ * @param comment Markdown, already escaped
+ * @throws the Octokit `RequestError` of a failed call
+ */
+export async function closeManagedIssue(
+  octokit: GitHubClient,
+  repo: RepoRef,
+  issue: ManagedIssue,
+  comment: string,
+  now: Date,
+): Promise<void> {
+  const state: IssueState = { ...issue.state, closed_by: "app", closed_at: now.toISOString() };
+  await octokit.rest.issues.createComment({ ...repo, issue_number: issue.number, body: comment });
+  await octokit.rest.issues.update({
+    ...repo,
+    issue_number: issue.number,
+    state: "closed",
+    state_reason: "not_planned",
+    body: replaceState(issue.body, state),
   });
 }
 

@@ -62,8 +62,8 @@ export interface AnalyzeInput {
   log?: Logger;
 }
 
-/** Rank experiments on one flag: running first, then paused, stopped, draft; newest start first. */
-function experimentRank(e: Experiment): number {
+/** Rank of an experiment's status on one flag: running 0, paused 1, stopped 2, draft 3 (lower first). */
+export function experimentRank(e: Experiment): number {
   return { running: 0, paused: 1, stopped: 2, draft: 3 }[e.status];
 }
 
@@ -146,8 +146,15 @@ export function metricsToQuery(experiment: Experiment, config: Config): Metric[]
   return primary ? [primary, ...guardrails] : guardrails;
 }
 
-/** Load one experiment's detail, exposures and metrics, and decide. */
-async function analyzeExperiment(
+/**
+ * Loads one experiment's detail, its exposures and its metrics ({@link metricsToQuery}), and decides.
+ * Used by the PR comment and by `/experiment status|analyze|promote|rollback`, so all agree.
+ *
+ * @param summary the experiment as listed (its id is what counts; the detail is fetched)
+ * @returns the report; a `PostHogSchemaError` becomes the report's `error`
+ * @throws other PostHogError subclasses (outage, rate limit, auth, 404)
+ */
+export async function analyzeExperiment(
   posthog: PostHogApi,
   summary: Experiment,
   config: Config,

@@ -13,6 +13,13 @@ import { renderDashboardIssue, renderFindingIssue } from "../render/findings.js"
 import { experimentUrl, featureFlagUrl } from "../render/links.js";
 import { code, escapeMarkdown } from "../render/markdown.js";
 import type { LoadedProject } from "./project-state.js";
+import {
+  acknowledgementFor,
+  acknowledgementsMarker,
+  describeAcknowledgement,
+  pruneAcknowledgements,
+  type AcknowledgementStore,
+} from "./acknowledgements.js";
 
 /** The dedupe key of the per-repository dashboard issue. */
 export const DASHBOARD_KEY = "dashboard";
@@ -32,6 +39,8 @@ export interface PlanInput {
   codeUrl?: (ref: { file: string; line: number }) => string | null;
   /** Decision memory read from the dashboard issue (empty on the first scan). */
   memory: Map<number, StandingDecision>;
+  /** Acknowledgements and snoozes read from the dashboard issue (`/experiment ack|snooze`); default none. */
+  acknowledgements?: AcknowledgementStore;
   reports: ReportsConfig;
   detectors?: Partial<DetectorConfig>;
 }
@@ -42,10 +51,16 @@ export interface RepositoryPlan {
   desired: DesiredIssue[];
   /** The decision memory to store. */
   memory: Map<number, StandingDecision>;
+  /** Findings left out of the issues because a person acknowledged or snoozed them. */
+  acknowledged: Finding[];
+  /** The acknowledgements to store (expired snoozes and ended experiments dropped). */
+  acknowledgements: AcknowledgementStore;
   /** Whether this scan could judge an issue key (only those may be closed). */
   inScope(dedupeKey: string): boolean;
   /** Why a no-longer-desired issue is closed. */
   closeReason(dedupeKey: string): string | null;
+  /** The whole closing comment when a person acknowledged or snoozed the finding, else null. */
+  closeComment(dedupeKey: string): string | null;
 }
 
 /** Serialise the decision memory as a hidden HTML comment (no `--` or `>` can appear in it). */
@@ -129,11 +144,19 @@ export function planRepositoryIssues(input: PlanInput): RepositoryPlan {
   const inRepo = (e: Experiment) => scopeFlagKeys === null || scopeFlagKeys.has(e.flagKey);
   const memory = updateMemory(input.memory, project, inRepo);
   const experiments = project.state.experiments.filter(inRepo);
-  const findings = detectAll({ ...project.state, experiments, decisions: memory }, input.detectors).map((f) =>
+  const now = project.now;
+  const byId = new Map(project.state.experiments.map((e) => [e.id, e]));
+  const acknowledgements = pruneAcknowledgements(input.acknowledgements ?? new Map(), now, (id) => {
+    const e = byId.get(id);
+    return !!e && isRunning(e) && inRepo(e);
+  });
+  const detected = detectAll({ ...project.state, experiments, decisions: memory }, input.detectors).map((f) =>
     f.kind === "stale-variants" && input.codeReferences?.get(f.flagKey)
       ? { ...f, codeReferences: input.codeReferences.get(f.flagKey)! }
       : f,
   );
+  const acknowledged = detected.filter((f) => acknowledgementFor(acknowledgements, f.dedupeKey, now) !== null);
+  const findings = detected.filter((f) => acknowledgementFor(acknowledgements, f.dedupeKey, now) === null);
   const links = (f: Finding) => ({
     experimentUrl: experimentUrl(project.host, project.projectId, f.experimentId),
     flagUrl: f.flagId === null ? null : featureFlagUrl(project.host, project.projectId, f.flagId),
@@ -146,7 +169,7 @@ export function planRepositoryIssues(input: PlanInput): RepositoryPlan {
     desired.push({ dedupeKey: f.dedupeKey, title, body, labels: [...labels, f.kind], escalation: f.escalation });
   }
   const lifecycle = findings.filter((x) => x.severity === "P3");
-  if (lifecycle.length > 0 || memory.size > 0) {
+  if (lifecycle.length > 0 || memory.size > 0 || acknowledgements.size > 0) {
     const { title, body } = renderDashboardIssue(lifecycle, links);
     desired.push({
       dedupeKey: DASHBOARD_KEY,
@@ -154,7 +177,9 @@ export function planRepositoryIssues(input: PlanInput): RepositoryPlan {
       body: [
         body.trimEnd(),
         renderMemory(memory, project),
+        ...(acknowledgements.size > 0 ? [renderAcknowledgements(acknowledgements, project)] : []),
         memoryMarker(memory),
+        ...(acknowledgements.size > 0 ? [acknowledgementsMarker(acknowledgements)] : []),
         `${KEYS_PREFIX}${lifecycle.map((f) => f.dedupeKey).join(" ")} -->`,
         "",
       ].join("\n"),
@@ -162,13 +187,15 @@ export function planRepositoryIssues(input: PlanInput): RepositoryPlan {
     });
   }
 
-  const byId = new Map(project.state.experiments.map((e) => [e.id, e]));
   return {
     findings,
     desired,
     memory,
+    acknowledged,
+    acknowledgements,
     inScope(key) {
       if (key === DASHBOARD_KEY) return true;
+      if (acknowledgementFor(acknowledgements, key, now)) return true;
       const k = parseKey(key);
       if (!k) return false;
       const e = byId.get(k.id);
@@ -176,7 +203,18 @@ export function planRepositoryIssues(input: PlanInput): RepositoryPlan {
       if (VALIDITY_KINDS.includes(k.kind)) return project.watched.has(k.id);
       return true;
     },
+    closeComment(key) {
+      const ack = acknowledgementFor(acknowledgements, key, now);
+      if (!ack) return null;
+      const then =
+        ack.kind === "snooze"
+          ? "Reports leave this finding out until then; the app reopens this issue if it is still present afterwards."
+          : "Reports leave this finding out while the experiment runs.";
+      return `Closing: ${escapeMarkdown(describeAcknowledgement(ack))} (\`/experiment ${ack.kind}\`). ${then}`;
+    },
     closeReason(key) {
+      const ack = acknowledgementFor(acknowledgements, key, now);
+      if (ack) return escapeMarkdown(describeAcknowledgement(ack));
       const k = parseKey(key);
       if (!k) return null;
       const e = byId.get(k.id);
@@ -203,6 +241,26 @@ function renderMemory(memory: Map<number, StandingDecision>, project: LoadedProj
     "### Standing decisions",
     "",
     "Still running although the auto-decision rules have reached a final decision; after 7 days these are reported above.",
+    "",
+    ...rows,
+    "",
+  ].join("\n");
+}
+
+/** The "acknowledged" section of the dashboard: what reports leave out, who said so and until when. */
+function renderAcknowledgements(store: AcknowledgementStore, project: LoadedProject): string {
+  if (store.size === 0) return "";
+  const names = new Map(project.state.experiments.map((e) => [e.id, e.name]));
+  const rows = [...store].map(([key, ack]) => {
+    const m = /^experiment:(\d+):([a-z-]+)$/.exec(key);
+    const id = Number(m?.[1]);
+    return `- ${escapeMarkdown(names.get(id) ?? `Experiment ${id}`)} ${code(m?.[2] ?? key)}: ${escapeMarkdown(describeAcknowledgement(ack))}`;
+  });
+  return [
+    "",
+    "### Acknowledged and snoozed",
+    "",
+    "Reports leave these findings out (`/experiment ack` and `/experiment snooze`).",
     "",
     ...rows,
     "",

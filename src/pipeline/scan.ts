@@ -18,6 +18,7 @@ import type { FindingCapture } from "../posthog/capture.js";
 import type { PostHogApi } from "../posthog/index.js";
 import { loadProjectState, type LoadedProject } from "./project-state.js";
 import { DASHBOARD_KEY, parseDashboardKeys, parseMemory, planRepositoryIssues } from "./scan-plan.js";
+import { parseAcknowledgements } from "./acknowledgements.js";
 
 /** An Octokit with REST methods and @probot/octokit-plugin-config (Probot's has it built in). */
 export type ScanOctokit = GitHubClient & ConfigApi;
@@ -147,6 +148,7 @@ async function scanOneRepository(
     project,
     scopeFlagKeys,
     memory: parseMemory(dashboard?.body),
+    acknowledgements: parseAcknowledgements(dashboard?.body),
     reports: config.reports,
     ...(codeReferences ? { codeReferences } : {}),
     ...(codeLink ? { codeUrl: codeLink } : {}),
@@ -159,6 +161,7 @@ async function scanOneRepository(
     reopenAfterDays: config.reports.reopen_after_days,
     inScope: plan.inScope,
     closeReason: plan.closeReason,
+    closeComment: plan.closeComment,
     dryRun: opts.dryRun === true,
     listed: managed,
     log,

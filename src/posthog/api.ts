@@ -1,7 +1,8 @@
 /**
  * The PostHog client: typed reads of flags, experiments, exposures, metric results and activity logs,
- * parsed with zod and normalised into `src/model.ts`. Works over HTTP, a recording transport or a snapshot
- * replay (`snapshot.ts`).
+ * parsed with zod and normalised into `src/model.ts`, and three writes (ship a variant, end an
+ * experiment, (de)activate a feature flag). Works over HTTP, a recording transport or a snapshot replay
+ * (`snapshot.ts`; both refuse writes).
  */
 import type { ActivityEntry, Experiment, ExposureResult, FeatureFlag, Metric, MetricResult } from "../model.js";
 import { PostHogConfigError, PostHogError } from "./errors.js";
@@ -25,9 +26,12 @@ import type { PostHogSnapshot } from "./snapshot.js";
 import { snapshotTransport } from "./snapshot.js";
 import {
   createHttpTransport,
+  endExperimentKey,
   exposureQueryKey,
+  flagActiveKey,
   getKey,
   metricQueryKey,
+  shipVariantKey,
   toPathAndQuery,
   type PostHogLogger,
   type PostHogRetryOptions,
@@ -35,7 +39,22 @@ import {
 } from "./transport.js";
 import type { z } from "zod";
 
-/** Read-only access to one PostHog project. */
+/**
+ * How an experiment ended, as PostHog stores it in `conclusion` (posthog-api.md §3):
+ * `won` (a variant beat control), `lost` (no variant beat control), `inconclusive`, `stopped_early`,
+ * `invalid` (the data cannot be trusted, e.g. a sample ratio mismatch).
+ */
+export type ExperimentConclusion = "won" | "lost" | "inconclusive" | "stopped_early" | "invalid";
+
+/** The accepted values of {@link ExperimentConclusion}, in PostHog's order. */
+export const EXPERIMENT_CONCLUSIONS: readonly ExperimentConclusion[] = ["won", "lost", "inconclusive", "stopped_early", "invalid"];
+
+/**
+ * Access to one PostHog project: reads, plus three writes (`shipVariant`, `endExperiment`,
+ * `setFeatureFlagActive`). Writes need `experiment:write` / `feature_flag:write`, are retried only on
+ * HTTP 429, and throw PostHogApprovalRequiredError (409) when an approval policy turns them into a change
+ * request. Whether writes are allowed at all is the caller's decision (`posthogWritesFromEnv` in `config.ts`).
+ */
 export interface PostHogApi {
   /** Web host for links, e.g. `https://us.posthog.com`. */
   readonly host: string;
@@ -74,6 +93,38 @@ export interface PostHogApi {
    * after `maxPages` pages (default 10, i.e. 1000 entries).
    */
   getFlagActivity(flagId: number, opts?: { since?: string; maxPages?: number }): Promise<ActivityEntry[]>;
+  /**
+   * Ships a variant: `POST /api/projects/{pid}/experiments/{id}/ship_variant/` with
+   * `{variant_key, conclusion, conclusion_comment}` (`conclusion_comment` only when given).
+   * `release_to_everyone` is NOT sent: PostHog keeps the flag's release conditions and gives `variantKey`
+   * 100 % of the split (others 0 %); a running experiment is ended (posthog-api.md §2).
+   * Resolves with the experiment PostHog returns, normalised, or null when the response body is empty or
+   * not an experiment (the write still succeeded). Retried only on HTTP 429.
+   * @throws PostHogError (endpoint "client") for a non-positive/unsafe id, an empty `variantKey`, an unknown
+   *   `conclusion` or a non-string comment, before sending; PostHogApprovalRequiredError (409, change
+   *   request created); PostHogAuthError naming `experiment:write` (401/403); PostHogNotFoundError (404);
+   *   PostHogServerError / PostHogNetworkError (not retried: the change may have been applied);
+   *   PostHogError (other 4xx, e.g. 400 for an unknown variant); PostHogError from a snapshot replay.
+   */
+  shipVariant(
+    experimentId: number,
+    body: { variantKey: string; conclusion: ExperimentConclusion; conclusionComment?: string },
+  ): Promise<Experiment | null>;
+  /**
+   * Ends an experiment: `POST …/experiments/{id}/end/` with `{conclusion, conclusion_comment}`
+   * (`conclusion_comment` only when given). Sets `end_date`; does not touch the feature flag
+   * (posthog-api.md §2). Same return convention and errors as {@link shipVariant}.
+   */
+  endExperiment(experimentId: number, body: { conclusion: ExperimentConclusion; conclusionComment?: string }): Promise<Experiment | null>;
+  /**
+   * Activates or deactivates a feature flag: `PATCH /api/projects/{pid}/feature_flags/{id}/` with
+   * `{"active": active}` (deactivating is what experiment `pause/` does; posthog-api.md §7).
+   * Resolves with the normalised flag PostHog returns, or null when the body is empty or not a flag.
+   * @throws PostHogError (endpoint "client") for a bad id or a non-boolean `active`;
+   *   PostHogApprovalRequiredError (409); PostHogAuthError naming `feature_flag:write`; others as
+   *   {@link shipVariant}.
+   */
+  setFeatureFlagActive(flagId: number, active: boolean): Promise<FeatureFlag | null>;
   /** Number of requests issued through the transport so far (retries not counted; replayed ones are). */
   readonly requestCount: number;
 }
@@ -139,6 +190,20 @@ export function createPostHogClient(opts: PostHogClientOptions): PostHogApi {
   const post = (path: string, body: unknown, key: string): Promise<unknown> => {
     requestCount++;
     return transport({ method: "POST", path, body, key });
+  };
+  const write = (method: "POST" | "PATCH", path: string, body: unknown, key: string): Promise<unknown> => {
+    requestCount++;
+    return transport({ method, path, body, key, write: true });
+  };
+  /** A write's response as an experiment, or null (with a warning when a non-empty body did not parse). */
+  const writtenExperiment = (res: unknown, endpoint: string): Experiment | null => {
+    if (res === null || res === undefined) return null;
+    const parsed = experimentSchema.safeParse(res);
+    if (!parsed.success) {
+      opts.logger?.warn({ endpoint, issues: parsed.error.issues.length }, "PostHog write succeeded but the response is not an experiment");
+      return null;
+    }
+    return normalizeExperiment(parsed.data, res as Record<string, unknown>);
   };
 
   /** Follows DRF `next` links; returns each parsed item with its original JSON object. */
@@ -271,8 +336,72 @@ export function createPostHogClient(opts: PostHogClientOptions): PostHogApi {
       }
       return out;
     },
+
+    async shipVariant(experimentId, body) {
+      const id = assertId(experimentId, "experiment id");
+      if (typeof body?.variantKey !== "string" || body.variantKey.trim() === "") {
+        throw new PostHogError(`shipVariant: variantKey must be a non-empty variant key, got ${JSON.stringify(body?.variantKey)}`, {
+          endpoint: "client",
+        });
+      }
+      const payload = {
+        variant_key: body.variantKey,
+        ...conclusionFields("shipVariant", body),
+      };
+      const path = `${base}/experiments/${id}/ship_variant/`;
+      const res = await write("POST", path, payload, shipVariantKey(path, body.variantKey));
+      return writtenExperiment(res, `POST ${path}`);
+    },
+
+    async endExperiment(experimentId, body) {
+      const id = assertId(experimentId, "experiment id");
+      const payload = conclusionFields("endExperiment", body);
+      const path = `${base}/experiments/${id}/end/`;
+      const res = await write("POST", path, payload, endExperimentKey(path));
+      return writtenExperiment(res, `POST ${path}`);
+    },
+
+    async setFeatureFlagActive(flagId, active) {
+      const id = assertId(flagId, "flag id");
+      if (typeof active !== "boolean") {
+        throw new PostHogError(`setFeatureFlagActive: active must be true or false, got ${JSON.stringify(active)}`, {
+          endpoint: "client",
+        });
+      }
+      const path = `${base}/feature_flags/${id}/`;
+      const res = await write("PATCH", path, { active }, flagActiveKey(path, active));
+      if (res === null || res === undefined) return null;
+      const parsed = featureFlagSchema.safeParse(res);
+      if (!parsed.success) {
+        opts.logger?.warn({ endpoint: `PATCH ${path}`, issues: parsed.error.issues.length }, "PostHog write succeeded but the response is not a feature flag");
+        return null;
+      }
+      return normalizeFlag(parsed.data);
+    },
   };
   return api;
+}
+
+/**
+ * `{conclusion, conclusion_comment?}` for ship_variant / end, validated.
+ * @throws PostHogError (endpoint "client") for an unknown conclusion or a non-string comment.
+ */
+function conclusionFields(
+  op: string,
+  body: { conclusion: ExperimentConclusion; conclusionComment?: string } | undefined,
+): { conclusion: ExperimentConclusion; conclusion_comment?: string } {
+  const conclusion = body?.conclusion;
+  if (typeof conclusion !== "string" || !EXPERIMENT_CONCLUSIONS.includes(conclusion)) {
+    throw new PostHogError(
+      `${op}: conclusion must be one of ${EXPERIMENT_CONCLUSIONS.map((c) => `"${c}"`).join(", ")}, got ${JSON.stringify(conclusion)}`,
+      { endpoint: "client" },
+    );
+  }
+  const comment: unknown = body?.conclusionComment;
+  if (comment !== undefined && typeof comment !== "string") {
+    throw new PostHogError(`${op}: conclusionComment must be a string, got ${typeof comment}`, { endpoint: "client" });
+  }
+  return { conclusion, ...(comment !== undefined ? { conclusion_comment: comment } : {}) };
 }
 
 /**

@@ -70,3 +70,32 @@ export function posthogConfigFromEnv(env: Record<string, string | undefined> = p
   }
   return { host, projectId, apiKey };
 }
+
+/** Environment variable that lets the app change PostHog (ship a variant, end an experiment, deactivate a flag). */
+export const POSTHOG_ALLOW_WRITES = "POSTHOG_ALLOW_WRITES";
+
+/**
+ * Whether the operator enabled PostHog writes: `POSTHOG_ALLOW_WRITES` = "true" or "1" (case-insensitive,
+ * trimmed) → true; unset/empty/"false"/"0" → false; any other value → false with a `problem` sentence
+ * naming the variable and the accepted values. Writes default to off: the app only reads unless the
+ * operator opts in (writes also need a key with `experiment:write` / `feature_flag:write`,
+ * posthog-api.md §1).
+ *
+ * Never throws; `problem` is null unless the value was not recognised.
+ */
+export function posthogWritesFromEnv(env: Record<string, string | undefined> = process.env): {
+  allowed: boolean;
+  problem: string | null;
+} {
+  const raw = env[POSTHOG_ALLOW_WRITES];
+  const v = (raw ?? "").trim().toLowerCase();
+  if (v === "true" || v === "1") return { allowed: true, problem: null };
+  if (v === "" || v === "false" || v === "0") return { allowed: false, problem: null };
+  const shown = (raw ?? "").trim();
+  return {
+    allowed: false,
+    problem:
+      `${POSTHOG_ALLOW_WRITES} must be "true" or "1" (allow writes) or "false", "0" or unset (read only), ` +
+      `got ${JSON.stringify(shown.length > 40 ? `${shown.slice(0, 40)}…` : shown)}; PostHog writes stay disabled.`,
+  };
+}

@@ -31,8 +31,25 @@ export class PostHogConfigError extends PostHogError {
   }
 }
 
-/** HTTP 401/403: the personal API key was rejected or lacks a scope. */
+/** HTTP 401/403: the personal API key was rejected or lacks a scope (the message names the scopes needed). */
 export class PostHogAuthError extends PostHogError {}
+
+/**
+ * HTTP 409 on a write (`ship_variant`, `end`, flag PATCH): the project has an approval policy, so PostHog
+ * did not apply the change but opened a change request that a reviewer must approve (posthog-api.md §1–2:
+ * "Approval-gated flag changes (ship_variant or flag PATCH) → 409 + change_request_id").
+ */
+export class PostHogApprovalRequiredError extends PostHogError {
+  /**
+   * Id of the change request PostHog created, as a string (from the body's `change_request_id`, or
+   * `change_request.id`; numbers are converted), or null when the 409 body named none.
+   */
+  readonly changeRequestId: string | null;
+  constructor(message: string, opts: { endpoint: string; changeRequestId: string | null }) {
+    super(message, { endpoint: opts.endpoint, status: 409 });
+    this.changeRequestId = opts.changeRequestId;
+  }
+}
 
 /** HTTP 404: unknown project id, or an unknown experiment / flag id. */
 export class PostHogNotFoundError extends PostHogError {}

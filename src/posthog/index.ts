@@ -1,9 +1,10 @@
 /** Public API of the PostHog adapter. */
-export type { PostHogApi, PostHogClientOptions } from "./api.js";
-export { createPostHogClient, createPostHogClientFromSnapshot } from "./api.js";
+export type { ExperimentConclusion, PostHogApi, PostHogClientOptions } from "./api.js";
+export { EXPERIMENT_CONCLUSIONS, createPostHogClient, createPostHogClientFromSnapshot } from "./api.js";
 export type { PostHogConfig } from "./config.js";
-export { DEFAULT_POSTHOG_HOST, posthogConfigFromEnv } from "./config.js";
+export { DEFAULT_POSTHOG_HOST, POSTHOG_ALLOW_WRITES, posthogConfigFromEnv, posthogWritesFromEnv } from "./config.js";
 export {
+  PostHogApprovalRequiredError,
   PostHogAuthError,
   PostHogConfigError,
   PostHogError,
@@ -43,7 +44,11 @@ export {
   DEFAULT_RETRY,
   MAX_QUERY_CONCURRENCY,
   createHttpTransport,
+  endExperimentKey,
   exposureQueryKey,
+  flagActiveKey,
   getKey,
   metricQueryKey,
+  shipVariantKey,
+  writeScopesFor,
 } from "./transport.js";

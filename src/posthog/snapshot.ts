@@ -10,7 +10,7 @@ import { dirname } from "node:path";
 import { z } from "zod";
 import { PostHogError, PostHogSchemaError, PostHogSnapshotMissError } from "./errors.js";
 import { parseWith } from "./schemas.js";
-import type { Transport } from "./transport.js";
+import type { Transport, TransportRequest } from "./transport.js";
 
 /** Format tag of snapshot files. */
 export const SNAPSHOT_FORMAT = "experiment-hygiene-snapshot/1";
@@ -47,12 +47,21 @@ export type RecordingTransport = Transport & {
   toSnapshot(meta?: { host?: string; projectId?: string; recordedAt?: Date }): PostHogSnapshot;
 };
 
+/** A write (`write: true`, or any PATCH): something a snapshot must never pretend to perform. */
+function isWrite(req: TransportRequest): boolean {
+  return req.write === true || req.method === "PATCH";
+}
+
 /**
  * Wraps `inner` and stores each raw response under its key (a repeated key keeps the latest body).
  * Errors are rethrown; plain 4xx {@link PostHogError}s (e.g. HTTP 400 on a query) are also recorded.
  *
+ * Writes are refused: recording is a read-only capture for offline replays, and a write made while
+ * recording would change PostHog and could not be replayed (replays refuse writes too).
+ *
  * @param meta host and project id for `toSnapshot()`; default: `inner.host` / `inner.projectId` when the
  *   inner transport is an `HttpTransport`.
+ * @throws from the transport: PostHogError (endpoint `METHOD /path`) for a write, without calling `inner`.
  * @throws from `toSnapshot()`: Error when host or project id are unknown.
  */
 export function recordingTransport(
@@ -62,6 +71,12 @@ export function recordingTransport(
   const responses: Record<string, unknown> = {};
   const errors: Record<string, { status: number; message: string }> = {};
   const transport: Transport = async (req) => {
+    if (isWrite(req)) {
+      throw new PostHogError(
+        `recording is read-only: ${req.method} ${req.path} was not sent (writes are never recorded into snapshots)`,
+        { endpoint: `${req.method} ${req.path}` },
+      );
+    }
     try {
       const body = await inner(req);
       responses[req.key] = body;
@@ -104,10 +119,17 @@ export function recordingTransport(
  * Replays a snapshot: resolves each request with a deep copy of the recorded raw body.
  *
  * @throws PostHogSnapshotMissError naming the key when the snapshot has no response for it;
- *   PostHogError with the recorded status for a recorded 4xx answer.
+ *   PostHogError with the recorded status for a recorded 4xx answer; PostHogError ("snapshots are
+ *   read-only; … was not sent") for any write (`write: true` or PATCH), whatever the snapshot holds.
  */
 export function snapshotTransport(snapshot: PostHogSnapshot): Transport & { host: string; projectId: string } {
   const transport: Transport = async (req) => {
+    if (isWrite(req)) {
+      throw new PostHogError(
+        `snapshots are read-only; ${req.method} ${req.path} was not sent (replaying ${snapshot.host}, project ${snapshot.project_id})`,
+        { endpoint: `${req.method} ${req.path}` },
+      );
+    }
     if (Object.prototype.hasOwnProperty.call(snapshot.responses, req.key)) {
       return structuredClone(snapshot.responses[req.key]);
     }

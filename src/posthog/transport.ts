@@ -5,6 +5,7 @@
 import ky, { HTTPError, TimeoutError } from "ky";
 import pLimit from "p-limit";
 import {
+  PostHogApprovalRequiredError,
   PostHogAuthError,
   PostHogError,
   PostHogNetworkError,
@@ -16,13 +17,23 @@ import {
 
 /** One request to the PostHog private API. */
 export interface TransportRequest {
-  method: "GET" | "POST";
+  method: "GET" | "POST" | "PATCH";
   /** Path and query string, e.g. `/api/projects/1/feature_flags/?limit=100` (no host). */
   path: string;
-  /** JSON body (POST). */
+  /** JSON body (POST, PATCH). */
   body?: unknown;
-  /** Stable semantic key used by snapshots; see {@link getKey}, {@link exposureQueryKey}, {@link metricQueryKey}. */
+  /**
+   * Stable semantic key used by snapshots; see {@link getKey}, {@link exposureQueryKey}, {@link metricQueryKey},
+   * {@link shipVariantKey}, {@link endExperimentKey}, {@link flagActiveKey}.
+   */
   key: string;
+  /**
+   * True for a request that changes PostHog (ship a variant, end an experiment, PATCH a flag). Writes are
+   * retried only on HTTP 429 (PostHog did not apply the change), never on 5xx, 408, timeouts or network
+   * errors (the change may have been applied); they bypass the query concurrency limiter; snapshot replays
+   * refuse them. Default false (a read; `POST …/query/` is a read).
+   */
+  write?: boolean;
 }
 
 /** Performs a request and resolves with the parsed JSON body (null for an empty body). */
@@ -35,7 +46,10 @@ export interface PostHogLogger {
   warn(obj: object, msg: string): void;
 }
 
-/** Retry budget for 429, 408 and 5xx responses and network errors (ky's built-in retry). */
+/**
+ * Retry budget for 429, 408 and 5xx responses and network errors (ky's built-in retry). Writes
+ * (`TransportRequest.write`) spend the same budget on 429 only.
+ */
 export interface PostHogRetryOptions {
   /** Retries after the first attempt. Default 4. */
   limit?: number;
@@ -94,6 +108,36 @@ export function metricQueryKey(path: string, experimentId: number, metricUuid: s
 }
 
 /**
+ * Snapshot key of `POST …/experiments/{id}/ship_variant/`: `POST <path> ship_variant variant=<variantKey>`,
+ * where `path` is the request path (e.g. `/api/projects/1/experiments/7/ship_variant/`).
+ */
+export function shipVariantKey(path: string, variantKey: string): string {
+  return `POST ${path} ship_variant variant=${variantKey}`;
+}
+
+/** Snapshot key of `POST …/experiments/{id}/end/`: `POST <path> end` (`path` is the request path). */
+export function endExperimentKey(path: string): string {
+  return `POST ${path} end`;
+}
+
+/** Snapshot key of `PATCH …/feature_flags/{id}/` with `{active}`: `PATCH <path> active=<true|false>`. */
+export function flagActiveKey(path: string, active: boolean): string {
+  return `PATCH ${path} active=${String(active)}`;
+}
+
+/**
+ * The API key scopes a write to `path` needs (posthog-api.md §1, from PostHog's
+ * `dangerously_get_required_scopes`): `…/experiments/…` → `experiment:write` (launch, end, pause, resume,
+ * ship_variant, PATCH); `…/feature_flags/…` → `feature_flag:write`; anything else → `[]` (unknown).
+ */
+export function writeScopesFor(path: string): string[] {
+  const p = path.split("?")[0] ?? "";
+  if (/^\/api\/(projects|environments)\/[^/]+\/experiments\//.test(p)) return ["experiment:write"];
+  if (/^\/api\/(projects|environments)\/[^/]+\/feature_flags\//.test(p)) return ["feature_flag:write"];
+  return [];
+}
+
+/**
  * Reduces an absolute DRF `next` URL (or a relative one) to `path?query`, so pages are fetched from the
  * configured host and snapshot keys do not depend on the host.
  */
@@ -104,6 +148,27 @@ export function toPathAndQuery(url: string): string {
 
 function isQueryPath(path: string): boolean {
   return /\/query\/?$/.test(path.split("?")[0] ?? "");
+}
+
+/**
+ * The change request id of a 409 body: `change_request_id` or `change_request.id` (string or number →
+ * string); null when absent or the body is not JSON.
+ */
+function changeRequestIdOf(text: string): string | null {
+  let j: unknown;
+  try {
+    j = JSON.parse(text);
+  } catch {
+    return null;
+  }
+  if (!j || typeof j !== "object") return null;
+  const o = j as Record<string, unknown>;
+  const nested = o.change_request && typeof o.change_request === "object" ? (o.change_request as Record<string, unknown>).id : undefined;
+  for (const v of [o.change_request_id, nested]) {
+    if (typeof v === "string" && v.trim() !== "") return v.trim();
+    if (typeof v === "number" && Number.isFinite(v)) return String(v);
+  }
+  return null;
 }
 
 function errorBody(text: string): { code?: string; detail?: string } {
@@ -126,8 +191,15 @@ function errorBody(text: string): { code?: string; detail?: string } {
 /**
  * Maps an HTTP status + body to a typed error. Exported for tests and for other adapters.
  *
+ * - 401/403 → PostHogAuthError naming the scopes to check: the read scopes for a read, the write scope of
+ *   the resource for a write ({@link writeScopesFor}).
+ * - 409 on a write → PostHogApprovalRequiredError with the change request id from the body.
+ * - 404 → PostHogNotFoundError; 429 → PostHogRateLimitError; 5xx → PostHogServerError (for a write the
+ *   message says it was not retried and may have been applied); other statuses → PostHogError.
+ *
  * @param endpoint `METHOD /path` (no host)
  * @param retries how many retries were spent before giving up
+ * @param opts.write the request was a write (`TransportRequest.write`)
  */
 export function httpError(
   status: number,
@@ -135,11 +207,23 @@ export function httpError(
   endpoint: string,
   projectId: string,
   retries: number,
+  opts: { write?: boolean } = {},
 ): PostHogError {
   const { code, detail } = errorBody(bodyText);
   const tail = detail ? `: ${detail}` : "";
+  const write = opts.write === true;
   if (status === 401 || status === 403) {
     const c = code ?? (status === 401 ? "invalid_personal_api_key" : "permission_denied");
+    if (write) {
+      const scopes = writeScopesFor(endpoint.replace(/^\S+ /, ""));
+      const need = scopes.length > 0 ? `the scope ${scopes.join(" and ")}` : "the write scope of this resource";
+      return new PostHogAuthError(
+        `PostHog rejected the personal API key (${c}) on ${endpoint} (HTTP ${status})${tail}. ` +
+          `This is a write: POSTHOG_PERSONAL_API_KEY must be a personal API key (phx_…) of a user allowed to edit project ${projectId}, ` +
+          `with ${need} (read scopes are not enough). Nothing was changed.`,
+        { endpoint, status },
+      );
+    }
     return new PostHogAuthError(
       `PostHog rejected the personal API key (${c}) on ${endpoint} (HTTP ${status})${tail}. ` +
         `Check POSTHOG_PERSONAL_API_KEY: it must be a personal API key (phx_…) of a user with access to project ${projectId}, ` +
@@ -163,9 +247,24 @@ export function httpError(
     }
     return new PostHogNotFoundError(`PostHog returned 404 for ${endpoint}: ${what}${tail}`, { endpoint, status });
   }
+  if (status === 409 && write) {
+    const id = changeRequestIdOf(bodyText);
+    const what = id !== null ? `change request ${id} was created` : "the response named no change request (it may be a conflicting edit)";
+    return new PostHogApprovalRequiredError(`PostHog requires approval for ${endpoint} (HTTP 409): ${what}${tail}`, {
+      endpoint,
+      changeRequestId: id,
+    });
+  }
   if (status === 429) {
     return new PostHogRateLimitError(
-      `PostHog rate limit (HTTP 429) on ${endpoint}, still limited after ${retries} retries${tail}`,
+      `PostHog rate limit (HTTP 429) on ${endpoint}, still limited after ${retries} retries${write ? " (the write was not applied)" : ""}${tail}`,
+      { endpoint, status },
+    );
+  }
+  if (status >= 500 && write) {
+    return new PostHogServerError(
+      `PostHog server error (HTTP ${status}) on ${endpoint}; the write was not retried because PostHog may have applied it ` +
+        `(check in PostHog before repeating it)${tail}`,
       { endpoint, status },
     );
   }
@@ -187,11 +286,16 @@ export function httpError(
  * - `Authorization: Bearer <apiKey>`; the key never appears in errors or logs.
  * - ky's retry for 408, 429, 500, 502, 503, 504 and network errors, GET and POST (queries are reads),
  *   honouring `Retry-After` on 429/503 up to `maxRetryAfter`; budget {@link DEFAULT_RETRY}.
- * - At most `queryConcurrency` (≤ 3) `POST …/query/` requests in flight, retries included (p-limit).
+ * - Writes (`req.write`, POST or PATCH) are retried on 429 only (honouring `Retry-After`, same budget):
+ *   a 429 means PostHog did not apply the change, whereas after a 5xx, 408, timeout or network error it
+ *   may have, so a retry could apply it twice. Implemented with ky's per-request `retry.shouldRetry`.
+ * - At most `queryConcurrency` (≤ 3) `POST …/query/` requests in flight, retries included (p-limit);
+ *   writes do not wait for this limiter.
  *
- * @throws PostHogAuthError (401/403), PostHogNotFoundError (404), PostHogRateLimitError (429 after the
- *   budget), PostHogServerError (5xx after the budget), PostHogError (other 4xx), PostHogNetworkError
- *   (no response / timeout), PostHogSchemaError (body is not JSON).
+ * @throws PostHogAuthError (401/403), PostHogNotFoundError (404), PostHogApprovalRequiredError (409 on a
+ *   write), PostHogRateLimitError (429 after the budget), PostHogServerError (5xx; after the budget for
+ *   reads, at once for writes), PostHogError (other 4xx), PostHogNetworkError (no response / timeout),
+ *   PostHogSchemaError (body is not JSON).
  */
 export function createHttpTransport(opts: HttpTransportOptions): HttpTransport {
   const host = opts.host.replace(/\/+$/, "");
@@ -219,6 +323,8 @@ export function createHttpTransport(opts: HttpTransportOptions): HttpTransport {
 
   const send = async (req: TransportRequest): Promise<unknown> => {
     const endpoint = `${req.method} ${req.path}`;
+    const write = req.write === true;
+    const notRetried = write ? "; the write was not retried and may have been applied (check in PostHog before repeating it)" : "";
     let retries = 0;
     const started = Date.now();
     stats.requests++;
@@ -226,7 +332,16 @@ export function createHttpTransport(opts: HttpTransportOptions): HttpTransport {
     try {
       const res = await client(`${host}${req.path}`, {
         method: req.method,
-        ...(req.method === "POST" ? { json: req.body ?? {} } : {}),
+        ...(req.method === "POST" || req.method === "PATCH" ? { json: req.body ?? {} } : {}),
+        ...(write
+          ? {
+              retry: {
+                methods: ["post", "patch"],
+                // 429: ky's default logic (status list, Retry-After, budget); anything else: no retry.
+                shouldRetry: ({ error }) => (error instanceof HTTPError && error.response.status === 429 ? undefined : false),
+              },
+            }
+          : {}),
         hooks: {
           beforeRetry: [
             ({ error, retryCount }) => {
@@ -248,16 +363,18 @@ export function createHttpTransport(opts: HttpTransportOptions): HttpTransport {
         } catch {
           body = "";
         }
-        throw httpError(err.response.status, body, endpoint, opts.projectId, retries);
+        throw httpError(err.response.status, body, endpoint, opts.projectId, retries, { write });
       }
       if (err instanceof TimeoutError) {
         // No `cause`: ky's errors carry the request, whose headers hold the key.
-        throw new PostHogNetworkError(`no response from PostHog within ${timeoutMs} ms on ${endpoint}`, { endpoint });
+        throw new PostHogNetworkError(`no response from PostHog within ${timeoutMs} ms on ${endpoint}${notRetried}`, { endpoint });
       }
       const cause = (err as { cause?: { code?: string; message?: string } } | undefined)?.cause;
       const reason = cause?.code ?? cause?.message ?? (err instanceof Error ? err.message : String(err));
       throw new PostHogNetworkError(
-        `could not reach PostHog at ${new URL(host).origin} (${endpoint}) after ${retries} retries: ${reason}`,
+        write
+          ? `could not reach PostHog at ${new URL(host).origin} (${endpoint})${notRetried}: ${reason}`
+          : `could not reach PostHog at ${new URL(host).origin} (${endpoint}) after ${retries} retries: ${reason}`,
         // Only the low-level cause (e.g. ECONNREFUSED), never an object that holds the request headers.
         { endpoint, cause: cause instanceof Error ? cause : undefined },
       );
@@ -274,6 +391,7 @@ export function createHttpTransport(opts: HttpTransportOptions): HttpTransport {
     }
   };
 
-  const transport: Transport = (req) => (isQueryPath(req.path) && req.method === "POST" ? queryLimit(() => send(req)) : send(req));
+  const transport: Transport = (req) =>
+    !req.write && isQueryPath(req.path) && req.method === "POST" ? queryLimit(() => send(req)) : send(req);
   return Object.assign(transport, { host, projectId: opts.projectId, stats });
 }

@@ -142,7 +142,13 @@ function validityWarning(decision: Decision): string[] {
   ];
 }
 
-function experimentSection(report: ExperimentReport, host: string, projectId: string): string[] {
+/**
+ * One experiment's section of the PR comment (heading, status, decision and reasons, exposures with
+ * progress, primary and guardrail tables). `/experiment status` shows the same section, so both agree.
+ *
+ * @returns Markdown lines (escaped)
+ */
+export function experimentSection(report: ExperimentReport, host: string, projectId: string): string[] {
   const e = report.experiment;
   const lines = [`### ${link(e.name || `Experiment ${e.id}`, experimentUrl(host, projectId, e.id))}`, ""];
   if (report.error) {

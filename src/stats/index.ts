@@ -11,3 +11,4 @@ export * from "./bayesian.js";
 export * from "./sample-size.js";
 export * from "./multiple-comparisons.js";
 export * from "./compare.js";
+export * from "./effect-size.js";

@@ -5,12 +5,12 @@
 import { createHmac } from "node:crypto";
 import { createServer } from "node:net";
 import nock from "nock";
-import { Probot, ProbotOctokit, Server } from "probot";
+import { Probot, Server } from "probot";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { createApp } from "../../src/app/index.js";
 import { buildProject, DEMO_EXPERIMENTS } from "../../src/demo/project.js";
 import { createPostHogClient } from "../../src/posthog/index.js";
-import { examplePayload, GITHUB, nockAppAuth, nockConfig, OWNER, PR_NUMBER, PRIVATE_KEY, REPO } from "../support/github.js";
+import { examplePayload, GITHUB, nockAppAuth, nockConfig, OWNER, PR_NUMBER, PRIVATE_KEY, REPO, TestOctokit } from "../support/github.js";
 import { API_KEY, nockAnalysis, POSTHOG, PROJECT_ID } from "../support/posthog.js";
 
 const SECRET = "webhook-secret-for-tests";
@@ -54,7 +54,7 @@ beforeEach(async () => {
       privateKey: PRIVATE_KEY,
       secret: SECRET,
       logLevel: "fatal",
-      Octokit: ProbotOctokit.defaults({ retry: { enabled: false }, throttle: { enabled: false } }),
+      Octokit: TestOctokit,
     }),
     host: "127.0.0.1",
     port,

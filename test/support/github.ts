@@ -37,14 +37,28 @@ export function examplePayload(name: string, action: string): Record<string, any
   return payload;
 }
 
-/** A Probot instance as the App (id 1) with Octokit's retry and throttling off, so failing mocks fail fast. */
+/**
+ * ProbotOctokit with retry and throttling off, so failing mocks fail fast and writes are not spaced.
+ *
+ * It must be a defaults *function*: Probot wraps the class with its own defaults function that replaces
+ * `throttle` with its rate-limit handlers, and an object default (`{ throttle: { enabled: false } }`) is
+ * merged underneath that and lost. plugin-throttling's Bottleneck groups are module-global, so with
+ * throttling on every comment-creating write waits 3 s after the previous one in the whole test run.
+ */
+export const TestOctokit = ProbotOctokit.defaults((options: Record<string, any>) => ({
+  ...options,
+  retry: { enabled: false },
+  throttle: { ...(options["throttle"] ?? {}), enabled: false },
+}));
+
+/** A Probot instance as the App (id 1) with Octokit's retry and throttling off ({@link TestOctokit}). */
 export function makeProbot(): Probot {
   return new Probot({
     appId: 1,
     privateKey: PRIVATE_KEY,
     secret: "test-secret",
     logLevel: "fatal",
-    Octokit: ProbotOctokit.defaults({ retry: { enabled: false }, throttle: { enabled: false } }),
+    Octokit: TestOctokit,
   });
 }
 

@@ -1,0 +1,438 @@
+/**
+ * The `issue_comment.created` handler: `/experiment …` chat-ops on pull requests and issues.
+ *
+ * Guard order (github-probot.md §8; prow `generic-comment.go`): only `created` (edits and deletions are
+ * not subscribed) → skip bots (the app's own replies come back as webhooks) → skip comments without a
+ * command → 👀 → one reply per command comment (a redelivery finds the earlier reply and stops) → for
+ * anything that changes state, the commenter's permission from `repos.getCollaboratorPermissionLevel`
+ * (write, maintain or admin; never `author_association`) → act and reply.
+ *
+ * PostHog changes happen in two steps: the command posts a plan (stored in the reply), and a writer's
+ * `--confirm` within 30 minutes runs exactly that plan, once. Failures are answered with a short sentence,
+ * never a stack trace.
+ */
+import type { Context } from "probot";
+import { buildChangePlan, canWrite, findPendingPlan, planMarker, type ChangePlan } from "../chatops/plan.js";
+import { findingsForExperiment, type ExperimentFindings } from "../chatops/findings.js";
+import { parseComment, type ChatCommand, type Target } from "../chatops/parse.js";
+import { resolveTarget } from "../chatops/targets.js";
+import type { Config } from "../config/schema.js";
+import { explainRules } from "../decision/index.js";
+import {
+  collaboratorPermission,
+  findReply,
+  listConversation,
+  markPlan,
+  postReply,
+  pullRequestHeadSha,
+  reactEyes,
+  recordAcknowledgement,
+  replyMarker,
+  storedPlans,
+} from "../github/chatops.js";
+import { listManagedIssues, type ManagedIssue } from "../github/issues.js";
+import { fetchPullRequestChanges } from "../github/pull-request-changes.js";
+import { loadRepoConfig } from "../github/repo-config.js";
+import type { Logger, RepoRef } from "../github/types.js";
+import type { Experiment } from "../model.js";
+import { describeAcknowledgement, findingKey, type Acknowledgement } from "../pipeline/acknowledgements.js";
+import { analyzeExperiment, analyzePullRequest, type ExperimentReport } from "../pipeline/pull-request.js";
+import {
+  PostHogApprovalRequiredError,
+  PostHogAuthError,
+  PostHogError,
+  PostHogNetworkError,
+  PostHogServerError,
+  type PostHogApi,
+} from "../posthog/index.js";
+import {
+  renderAcknowledged,
+  renderAnalysis,
+  renderApprovalRequired,
+  renderExecuted,
+  renderPlan,
+  renderPostHogFailure,
+  renderRefusal,
+  renderStatus,
+  renderUsage,
+  type ReplyContext,
+} from "../render/chatops.js";
+import { escapeMarkdown } from "../render/markdown.js";
+
+/** What the handler needs from the app. */
+export interface IssueCommentDeps {
+  /** The PostHog client, or null when PostHog is not configured. */
+  posthog(): PostHogApi | null;
+  /** The app's own login, e.g. `experiment-hygiene[bot]`. */
+  botLogin(): Promise<string>;
+  now(): Date;
+  /** Whether the operator enabled PostHog writes (`POSTHOG_ALLOW_WRITES`). */
+  writes(): { allowed: boolean; problem: string | null };
+}
+
+/** What happened, for logs and tests. */
+export type IssueCommentOutcome =
+  | "ignored-bot"
+  | "ignored-no-command"
+  | "already-answered"
+  | "answered";
+
+type CommentContext = Context<"issue_comment.created">;
+
+/** Thrown inside the handler to answer with a refusal (plain text) and stop. */
+class Refusal extends Error {
+  constructor(
+    readonly title: string,
+    readonly reason: string,
+  ) {
+    super(reason);
+  }
+}
+
+/**
+ * Handles one `issue_comment.created` event.
+ *
+ * @throws only when GitHub itself fails (reading the conversation, posting the reply); Probot logs it
+ */
+export async function handleIssueComment(context: CommentContext, deps: IssueCommentDeps): Promise<IssueCommentOutcome> {
+  const { comment, issue } = context.payload;
+  const author = comment.user?.login ?? "";
+  if (comment.user?.type === "Bot" || context.isBot || author === "") return "ignored-bot";
+  const parsed = parseComment(comment.body);
+  if (!parsed) return "ignored-no-command";
+  const botLogin = await deps.botLogin();
+  if (author.toLowerCase() === botLogin.toLowerCase()) return "ignored-bot";
+
+  const repo = context.repo();
+  const log = context.log.child({ repo: context.payload.repository.full_name, issue: issue.number, comment: comment.id, delivery: context.id });
+  try {
+    await reactEyes(context.octokit, repo, comment.id);
+  } catch (err) {
+    log.warn({ err: (err as Error).message }, "could not add the 👀 reaction");
+  }
+
+  const conversation = await listConversation(context.octokit, repo, issue.number);
+  if (findReply(conversation, botLogin, comment.id)) {
+    log.info("command already answered (redelivery); nothing to do");
+    return "already-answered";
+  }
+
+  const { config, problems } = await loadRepoConfig(context);
+  if (problems.length > 0) log.warn({ problems }, "invalid .github/experiment-hygiene.yml; using defaults");
+  const posthog = deps.posthog();
+  const ctx: ReplyContext = {
+    marker: replyMarker(comment.id),
+    line: parsed.line,
+    host: posthog?.host ?? "",
+    projectId: posthog?.projectId ?? "",
+  };
+  const command = parsed.command;
+  log.info({ command: command.name, user: author }, "chat-ops command");
+
+  let body: string;
+  try {
+    body = await answer(command, {
+      context,
+      deps,
+      repo,
+      author,
+      botLogin,
+      config,
+      posthog,
+      ctx,
+      conversation,
+      log,
+    });
+  } catch (err) {
+    if (err instanceof Refusal) {
+      body = renderRefusal(ctx, err.title, err.reason);
+    } else if (err instanceof PostHogError) {
+      log.warn({ err: err.message, status: err.status }, "PostHog request failed while answering a command");
+      body = renderPostHogFailure(ctx, err.message, false);
+    } else {
+      log.error({ err }, "chat-ops command failed");
+      body = renderRefusal(
+        ctx,
+        "Something went wrong",
+        `The command could not be completed. Nothing was changed. The app's logs have the details (delivery ${context.id}).`,
+      );
+    }
+  }
+  if (parsed.ignoredCommands > 0) {
+    body = `${body.trimEnd()}\n\n<sub>Only the first \`/experiment\` line of a comment is run; ${parsed.ignoredCommands} more ignored.</sub>\n`;
+  }
+  await postReply(context.octokit, repo, issue.number, body);
+  return "answered";
+}
+
+interface Run {
+  context: CommentContext;
+  deps: IssueCommentDeps;
+  repo: RepoRef;
+  author: string;
+  botLogin: string;
+  config: Config;
+  posthog: PostHogApi | null;
+  ctx: ReplyContext;
+  conversation: Awaited<ReturnType<typeof listConversation>>;
+  log: Logger;
+}
+
+async function answer(command: ChatCommand, run: Run): Promise<string> {
+  switch (command.name) {
+    case "help":
+      return renderUsage(run.ctx, null);
+    case "usage":
+      return renderUsage(run.ctx, command.problem);
+    case "status":
+      return status(command.target, run);
+    case "analyze":
+      return analyze(command.target, run);
+    case "promote":
+    case "rollback":
+      return change(command, run);
+    case "ack":
+    case "snooze":
+      return acknowledge(command, run);
+  }
+}
+
+function requirePostHog(run: Run): PostHogApi {
+  if (!run.posthog) {
+    throw new Refusal(
+      "PostHog is not configured",
+      "The app has no PostHog connection: the operator must set POSTHOG_PROJECT_ID and POSTHOG_PERSONAL_API_KEY.",
+    );
+  }
+  return run.posthog;
+}
+
+async function requireWriter(run: Run, what: string): Promise<void> {
+  let permission: { permission: string; roleName: string };
+  try {
+    permission = await collaboratorPermission(run.context.octokit, run.repo, run.author);
+  } catch (err) {
+    run.log.warn({ err: (err as Error).message }, "permission check failed; refusing");
+    throw new Refusal("Permission check failed", `GitHub did not say what access @${run.author} has, so nothing was changed. Try again later.`);
+  }
+  if (!canWrite(permission.permission)) {
+    throw new Refusal(
+      "Not allowed",
+      `@${run.author} has ${permission.roleName} access to ${run.repo.owner}/${run.repo.repo}; ${what} needs write, maintain or admin access. Nothing was changed.`,
+    );
+  }
+}
+
+async function resolveOne(posthog: PostHogApi, target: Target): Promise<Experiment> {
+  const found = resolveTarget(await posthog.listExperiments(), target, { single: true });
+  if (!found.ok) throw new Refusal("Experiment not found", found.problem);
+  return found.experiments[0]!;
+}
+
+async function managedIssues(run: Run): Promise<ManagedIssue[] | null> {
+  try {
+    return await listManagedIssues(run.context.octokit, run.repo, run.botLogin, run.config.reports.labels[0] ?? "experiment-hygiene");
+  } catch (err) {
+    run.log.warn({ err: (err as Error).message }, "could not list hygiene issues");
+    return null;
+  }
+}
+
+function findingsOf(managed: ManagedIssue[] | null, experimentId: number, now: Date): ExperimentFindings | null {
+  return managed ? findingsForExperiment(managed, experimentId, now) : null;
+}
+
+async function status(target: Target | null, run: Run): Promise<string> {
+  const posthog = requirePostHog(run);
+  const now = run.deps.now();
+  let reports: ExperimentReport[];
+  let note: string | null = null;
+  if (target === null) {
+    const pr = run.context.payload.issue.pull_request;
+    if (!pr) throw new Refusal("Which experiment?", "On an issue, name a feature flag key or an experiment id: /experiment status <flag-key | experiment-id>.");
+    const changes = await fetchPullRequestChanges(
+      run.context.octokit,
+      { ...run.repo, pull_number: run.context.payload.issue.number },
+      run.log,
+    );
+    const report = await analyzePullRequest({ lines: changes.lines, posthog, config: run.config, now, log: run.log });
+    reports = report.experiments;
+    if (reports.length === 0) {
+      throw new Refusal("No experiments", "This pull request's diff references no PostHog feature flag with an experiment.");
+    }
+  } else {
+    const found = resolveTarget(await posthog.listExperiments(), target, { single: false });
+    if (!found.ok) throw new Refusal("Experiment not found", found.problem);
+    const max = run.config.comment.max_experiments;
+    const selected = found.experiments.slice(0, max);
+    if (found.experiments.length > max) note = `${found.experiments.length - max} more experiments on this flag are not shown (comment.max_experiments).`;
+    reports = await Promise.all(selected.map((e) => analyzeExperiment(posthog, e, run.config, now, run.log)));
+  }
+  const managed = await managedIssues(run);
+  return renderStatus(
+    run.ctx,
+    reports.map((report) => ({ report, findings: findingsOf(managed, report.experiment.id, now) })),
+    note,
+  );
+}
+
+async function analyze(target: Target, run: Run): Promise<string> {
+  const posthog = requirePostHog(run);
+  const now = run.deps.now();
+  const experiment = await resolveOne(posthog, target);
+  const report = await analyzeExperiment(posthog, experiment, run.config, now, run.log);
+  const outcomes = report.decision
+    ? explainRules(report.decision, {
+        experiment: report.experiment,
+        exposures: report.exposures,
+        metricResults: report.metricResults,
+        config: run.config.decision,
+        now,
+      })
+    : [];
+  const managed = await managedIssues(run);
+  return renderAnalysis(run.ctx, report, outcomes, findingsOf(managed, report.experiment.id, now));
+}
+
+type ChangeCommand = Extract<ChatCommand, { name: "promote" | "rollback" }>;
+
+async function change(command: ChangeCommand, run: Run): Promise<string> {
+  await requireWriter(run, command.name);
+  const writes = run.deps.writes();
+  if (!writes.allowed) {
+    throw new Refusal(
+      "PostHog writes are off",
+      `${writes.problem ? `${writes.problem} ` : ""}The operator must set POSTHOG_ALLOW_WRITES=true and give the personal API key the experiment:write scope (and feature_flag:write for --disable-flag). Nothing was changed.`,
+    );
+  }
+  const posthog = requirePostHog(run);
+  const now = run.deps.now();
+  const experiment = await resolveOne(posthog, command.target);
+  const report = await analyzeExperiment(posthog, experiment, run.config, now, run.log);
+  if (report.error) throw new Refusal("Cannot read the experiment", report.error);
+  const managed = await managedIssues(run);
+  const findings = findingsOf(managed, report.experiment.id, now);
+  const variant = command.name === "promote" ? command.variant : null;
+
+  if (!command.confirm) {
+    const result = buildChangePlan({
+      action: command.name,
+      experiment: report.experiment,
+      decision: report.decision,
+      openFindings: findings?.open.map((f) => f.kind) ?? [],
+      variant,
+      disableFlag: command.disableFlag,
+      force: command.force,
+      requestedBy: run.author,
+      now,
+    });
+    if (!result.ok) throw new Refusal(`Cannot ${command.name}`, result.refusal);
+    return `${renderPlan(run.ctx, result.plan, result.warnings, report.decision, findings).trimEnd()}\n${planMarker(result.plan)}\n`;
+  }
+
+  // --confirm: find the plan, check it again against the current state, run it once.
+  const lookup = findPendingPlan(storedPlans(run.conversation, run.botLogin), command.name, report.experiment.id, now);
+  if ("none" in lookup) {
+    throw new Refusal(
+      "No plan to confirm",
+      `There is no pending ${command.name} plan for experiment ${report.experiment.id} in this conversation. Post /experiment ${command.name} ${report.experiment.id}${variant ? ` ${variant}` : ""} first, then confirm it.`,
+    );
+  }
+  if ("expired" in lookup) {
+    throw new Refusal(
+      "The plan expired",
+      `The ${command.name} plan posted at ${lookup.expired.plan.requestedAt} waited more than 30 minutes for confirmation. Post /experiment ${command.name} ${report.experiment.id} again.`,
+    );
+  }
+  const stored = lookup.found;
+  const plan = stored.plan;
+  if (variant !== null && variant !== plan.variant) {
+    throw new Refusal("Variant differs from the plan", `The plan promotes ${plan.variant}, not ${variant}. Post a new plan to promote ${variant}.`);
+  }
+  const recheck = buildChangePlan({
+    action: plan.action,
+    experiment: report.experiment,
+    decision: report.decision,
+    openFindings: findings?.open.map((f) => f.kind) ?? [],
+    variant: plan.action === "promote" ? plan.variant : null,
+    disableFlag: plan.disableFlag,
+    force: plan.force || command.force,
+    requestedBy: plan.requestedBy,
+    now,
+  });
+  if (!recheck.ok) throw new Refusal(`Cannot ${command.name} any more`, `Since the plan was posted: ${recheck.refusal}`);
+
+  const issueNumber = run.context.payload.issue.number;
+  const headSha = run.context.payload.issue.pull_request ? await pullRequestHeadSha(run.context.octokit, run.repo, issueNumber) : null;
+  const where = `${run.repo.owner}/${run.repo.repo}#${issueNumber}`;
+  const conclusionComment =
+    `${plan.action === "promote" ? `Promoted ${plan.variant}` : `Rolled back to ${plan.variant}`} from GitHub (${where}) with experiment-hygiene: ` +
+    `requested by @${plan.requestedBy}, confirmed by @${run.author} at ${now.toISOString()}${headSha ? `, head ${headSha}` : ""}.`;
+
+  const done: string[] = [];
+  try {
+    for (const step of plan.steps) {
+      if (step.kind === "ship-variant") {
+        await posthog.shipVariant(plan.experimentId, { variantKey: step.variant, conclusion: step.conclusion, conclusionComment });
+        done.push(`shipped ${step.variant}`);
+      } else if (step.kind === "deactivate-flag") {
+        await posthog.setFeatureFlagActive(step.flagId, false);
+        done.push(`deactivated flag ${plan.flagKey}`);
+      } else {
+        await posthog.endExperiment(plan.experimentId, { conclusion: step.conclusion, conclusionComment });
+        done.push("ended the experiment");
+      }
+    }
+  } catch (err) {
+    if (err instanceof PostHogApprovalRequiredError) {
+      run.log.info({ change_request: err.changeRequestId, experiment_id: plan.experimentId }, "PostHog approval required");
+      const held: ChangePlan = { ...plan, status: "approval-requested" };
+      await markPlan(run.context.octokit, run.repo, stored, held, `_Confirmed by @\u200B${run.author}; PostHog opened a change request${err.changeRequestId ? ` (${err.changeRequestId.replace(/[^\w-]/g, "")})` : ""}._`);
+      return renderApprovalRequired(run.ctx, plan, err.changeRequestId, err.message);
+    }
+    if (!(err instanceof PostHogError)) throw err;
+    const prefix = done.length > 0 ? `Already applied: ${done.join(", ")}. Then: ` : "";
+    const maybe = err instanceof PostHogServerError || err instanceof PostHogNetworkError;
+    run.log.warn({ err: err.message, status: err.status, done }, "PostHog write failed");
+    if (err instanceof PostHogAuthError) {
+      return renderPostHogFailure(run.ctx, `${prefix}${err.message}`, false);
+    }
+    return renderPostHogFailure(run.ctx, `${prefix}${err.message}`, maybe || done.length > 0);
+  }
+  run.log.info({ experiment_id: plan.experimentId, action: plan.action, variant: plan.variant, confirmed_by: run.author, head_sha: headSha }, "PostHog change applied");
+  await markPlan(
+    run.context.octokit,
+    run.repo,
+    stored,
+    { ...plan, status: "executed" },
+    `_Confirmed by @\u200B${run.author} at ${now.toISOString()} and applied._`,
+  );
+  return renderExecuted(run.ctx, plan, run.author, now, headSha);
+}
+
+type AckCommand = Extract<ChatCommand, { name: "ack" | "snooze" }>;
+
+async function acknowledge(command: AckCommand, run: Run): Promise<string> {
+  await requireWriter(run, command.name);
+  const posthog = requirePostHog(run);
+  const now = run.deps.now();
+  const experiment = await resolveOne(posthog, command.target);
+  const ack: Acknowledgement =
+    command.name === "ack"
+      ? { kind: "ack", by: run.author, at: now.toISOString(), until: null, reason: command.reason }
+      : { kind: "snooze", by: run.author, at: now.toISOString(), until: new Date(now.getTime() + command.days * 86_400_000).toISOString(), reason: null };
+  const description = describeAcknowledgement(ack);
+  const then =
+    ack.kind === "snooze"
+      ? "Reports leave this finding out until then; the app reopens this issue if it is still present afterwards."
+      : "Reports leave this finding out while the experiment runs.";
+  const write = await recordAcknowledgement(run.context.octokit, run.repo, {
+    botLogin: run.botLogin,
+    labels: run.config.reports.labels,
+    key: findingKey(experiment.id, command.findingKind),
+    ack,
+    closeComment: `Closing: ${escapeMarkdown(description)} (\`/experiment ${ack.kind}\`). ${then}`,
+    now,
+  });
+  return renderAcknowledged(run.ctx, experiment, command.findingKind, description, write);
+}
