@@ -11,7 +11,16 @@ import { createApp } from "../../src/app/index.js";
 import { buildProject, DEMO_EXPERIMENTS } from "../../src/demo/project.js";
 import { createPostHogClient } from "../../src/posthog/index.js";
 import { examplePayload, GITHUB, nockAppAuth, nockConfig, OWNER, PR_NUMBER, PRIVATE_KEY, REPO, TestOctokit } from "../support/github.js";
-import { API_KEY, nockAnalysis, POSTHOG, PROJECT_ID } from "../support/posthog.js";
+import {
+  API_KEY,
+  nockAnalysis,
+  nockExperiment,
+  nockExperimentList,
+  nockExposures,
+  nockMetric,
+  POSTHOG,
+  PROJECT_ID,
+} from "../support/posthog.js";
 
 const SECRET = "webhook-secret-for-tests";
 const NOW = new Date("2026-11-20T12:00:00Z");
@@ -61,7 +70,7 @@ beforeEach(async () => {
     webhookPath: "/api/github/webhooks",
   });
   const posthog = createPostHogClient({ host: POSTHOG, projectId: PROJECT_ID, apiKey: API_KEY });
-  await server.load(createApp({ posthog, now: () => NOW }));
+  await server.load(createApp({ posthog, now: () => NOW, env: { POSTHOG_ALLOW_WRITES: "true", SCAN_INTERVAL_HOURS: "0" } }));
   await server.start();
   baseUrl = `http://127.0.0.1:${port}`;
 });
@@ -72,12 +81,12 @@ afterEach(async () => {
   nock.enableNetConnect();
 });
 
-function deliver(body: string, signature: string, id: string) {
+function deliver(body: string, signature: string, id: string, event = "pull_request") {
   return fetch(`${baseUrl}/api/github/webhooks`, {
     method: "POST",
     headers: {
       "content-type": "application/json",
-      "x-github-event": "pull_request",
+      "x-github-event": event,
       "x-github-delivery": id,
       "x-hub-signature-256": signature,
       "user-agent": "GitHub-Hookshot/test",
@@ -125,4 +134,110 @@ describe("signed deliveries over HTTP", () => {
     expect(outbound).toStrictEqual([]);
     nock.emitter.removeListener("no match", onNoMatch);
   });
+});
+
+describe("/experiment over signed HTTP deliveries", () => {
+  const comments = `/repos/${OWNER}/${REPO}/issues/${PR_NUMBER}/comments`;
+  let nextId = 880_000;
+
+  function commentBody(text: string, login: string): { json: string; id: number } {
+    const p = examplePayload("issue_comment", "created");
+    const id = nextId++;
+    p["comment"].id = id;
+    p["comment"].body = text;
+    p["comment"].user = { ...p["comment"].user, login, type: "User" };
+    p["issue"].number = PR_NUMBER;
+    p["issue"].pull_request = { url: `${GITHUB}/repos/${OWNER}/${REPO}/pulls/${PR_NUMBER}` };
+    return { json: JSON.stringify(p), id };
+  }
+
+  /** Token, `GET /app`, 👀, the conversation, the (absent) config and the permission of `login`. */
+  function nockCommand(id: number, login: string, permission: string, conversation: unknown[] = []): nock.Scope {
+    const gh = nockAppAuth();
+    gh.post(`/repos/${OWNER}/${REPO}/issues/comments/${id}/reactions`, { content: "eyes" }).reply(201, {});
+    gh.get(comments).query({ per_page: "100" }).reply(200, conversation);
+    nockConfig(gh, null);
+    gh.get(`/repos/${OWNER}/${REPO}/collaborators/${login}/permission`).reply(200, { permission, role_name: permission });
+    return gh;
+  }
+
+  it("a read-only user's promote changes nothing and is told why", async () => {
+    const { json, id } = commentBody("/experiment promote new-checkout", "reader");
+    const gh = nockCommand(id, "reader", "read");
+    const replied = vi.fn((_b: any) => true);
+    gh.post(comments, replied).reply(201, { id: 1 });
+    const ph = nock(POSTHOG).post(/.*/).reply(500).get(/.*/).reply(500).patch(/.*/).reply(500);
+
+    const res = await deliver(json, sign(json), `cmd-${id}`, "issue_comment");
+
+    expect(res.status).toBeLessThan(300);
+    expect(gh.pendingMocks()).toStrictEqual([]);
+    expect(ph.pendingMocks()).toHaveLength(3); // PostHog never called
+    const body = (replied.mock.calls[0]![0] as any).body as string;
+    expect(body).toContain("**Not allowed**");
+    expect(body).toContain("has read access to Codertocat/Hello-World; promote needs write, maintain or admin access. Nothing was changed.");
+  });
+
+  it("a writer's promote followed by --confirm sends exactly one correct ship_variant", async () => {
+    // Step 1: the plan.
+    const first = commentBody("/experiment promote new-checkout", "writer");
+    const gh1 = nockCommand(first.id, "writer", "write");
+    gh1
+      .get(`/repos/${OWNER}/${REPO}/issues`)
+      .query(true)
+      .reply(200, []);
+    const planPosted = vi.fn((_b: any) => true);
+    gh1.post(comments, planPosted).reply(201, { id: 555 });
+    const reads1 = nockExperimentDetailReads();
+    const res1 = await deliver(first.json, sign(first.json), `cmd-${first.id}`, "issue_comment");
+    expect(res1.status).toBeLessThan(300);
+    expect(gh1.pendingMocks()).toStrictEqual([]);
+    expect(reads1.pendingMocks()).toStrictEqual([]);
+    const planBody = (planPosted.mock.calls[0]![0] as any).body as string;
+    expect(planBody).toContain("### Plan: Promote `test`");
+
+    // Step 2: the confirmation, with the plan reply in the conversation.
+    const second = commentBody("/experiment promote new-checkout --confirm", "writer");
+    const gh2 = nock(GITHUB);
+    gh2.post(`/repos/${OWNER}/${REPO}/issues/comments/${second.id}/reactions`, { content: "eyes" }).reply(201, {});
+    gh2.get(comments).query({ per_page: "100" }).reply(200, [{ id: 555, body: planBody, user: { login: "experiment-hygiene[bot]", type: "Bot" } }]);
+    nockConfig(gh2, null);
+    gh2.get(`/repos/${OWNER}/${REPO}/collaborators/writer/permission`).reply(200, { permission: "write", role_name: "write" });
+    gh2.get(`/repos/${OWNER}/${REPO}/issues`).query(true).reply(200, []);
+    gh2.get(`/repos/${OWNER}/${REPO}/pulls/${PR_NUMBER}`).reply(200, { head: { sha: "feedface".repeat(5) } });
+    gh2.patch(`/repos/${OWNER}/${REPO}/issues/comments/555`).reply(200, {});
+    const confirmed = vi.fn((_b: any) => true);
+    gh2.post(comments, confirmed).reply(201, { id: 556 });
+    const reads2 = nockExperimentDetailReads();
+    const shipped = vi.fn((_b: any) => true);
+    const ship = nock(POSTHOG)
+      .post(`/api/projects/${PROJECT_ID}/experiments/101/ship_variant/`, shipped)
+      .matchHeader("authorization", `Bearer ${API_KEY}`)
+      .reply(200, {});
+
+    const res2 = await deliver(second.json, sign(second.json), `cmd-${second.id}`, "issue_comment");
+
+    expect(res2.status).toBeLessThan(300);
+    expect(gh2.pendingMocks()).toStrictEqual([]);
+    expect(ship.pendingMocks()).toStrictEqual([]);
+    expect(reads2.pendingMocks()).toStrictEqual([]);
+    expect(shipped).toHaveBeenCalledTimes(1);
+    expect(shipped.mock.calls[0]![0]).toEqual({
+      variant_key: "test",
+      conclusion: "won",
+      conclusion_comment: `Promoted test from GitHub (${OWNER}/${REPO}#${PR_NUMBER}) with experiment-hygiene: requested by @writer, confirmed by @writer at 2026-11-20T12:00:00.000Z, head ${"feedface".repeat(5)}.`,
+    });
+    expect((confirmed.mock.calls[0]![0] as any).body).toContain("### ✅ Promoted `test`");
+  });
+
+  /** The experiment list, detail, exposures and metrics of experiment 101 (commands never read the flag list). */
+  function nockExperimentDetailReads(): nock.Scope {
+    const ph = nock(POSTHOG);
+    nockExperimentList(ph, project);
+    nockExperiment(ph, project, 101);
+    nockExposures(ph, project, 101);
+    const e = project.experiments.find((x) => x["id"] === 101)!;
+    for (const m of [...((e["metrics"] as any[]) ?? []), ...((e["metrics_secondary"] as any[]) ?? [])]) nockMetric(ph, project, 101, m.uuid);
+    return ph;
+  }
 });
