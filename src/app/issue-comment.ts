@@ -130,6 +130,15 @@ export async function handleIssueComment(context: CommentContext, deps: IssueCom
   log.info({ command: command.name, user: author }, "chat-ops command");
 
   let body: string;
+  if (!config.enabled) {
+    body = renderRefusal(
+      ctx,
+      "experiment-hygiene is turned off here",
+      "This repository's .github/experiment-hygiene.yml sets enabled: false, so the app does not answer commands.",
+    );
+    await postReply(context.octokit, repo, issue.number, body);
+    return "answered";
+  }
   try {
     body = await answer(command, {
       context,
@@ -157,6 +166,10 @@ export async function handleIssueComment(context: CommentContext, deps: IssueCom
         `The command could not be completed. Nothing was changed. The app's logs have the details (delivery ${context.id}).`,
       );
     }
+  }
+  if (problems.length > 0) {
+    const list = problems.map((p) => `${p.key}: ${p.message}`).join("; ");
+    body = `${body.trimEnd()}\n\n> [!WARNING]\n> \`.github/experiment-hygiene.yml\` is invalid, so the defaults were used: ${escapeMarkdown(list)}\n`;
   }
   if (parsed.ignoredCommands > 0) {
     body = `${body.trimEnd()}\n\n<sub>Only the first \`/experiment\` line of a comment is run; ${parsed.ignoredCommands} more ignored.</sub>\n`;

@@ -638,3 +638,31 @@ describe("ack and snooze", () => {
     expect(reply.body()).toContain("ack needs write, maintain or admin access");
   });
 });
+
+describe("configuration", () => {
+  it("answers that the app is turned off when the repository disables it, without calling PostHog", async () => {
+    const probot = await setup();
+    const p = payload("/experiment status new-checkout");
+    const gh = nockAppAuth();
+    gh.post(`/repos/${OWNER}/${REPO}/issues/comments/${p["comment"].id}/reactions`, { content: "eyes" }).reply(201, {});
+    gh.get(commentsPath).query({ per_page: "100" }).reply(200, []);
+    nockConfig(gh, "enabled: false\n");
+    const reply = nockReply(gh);
+    await receive(probot, p);
+    expect(gh.pendingMocks()).toStrictEqual([]);
+    expect(reply.body()).toContain("**experiment-hygiene is turned off here**");
+  });
+
+  it("names an invalid configuration file in the reply and uses the defaults", async () => {
+    const probot = await setup();
+    const p = payload("/experiment help");
+    const gh = nockAppAuth();
+    gh.post(`/repos/${OWNER}/${REPO}/issues/comments/${p["comment"].id}/reactions`, { content: "eyes" }).reply(201, {});
+    gh.get(commentsPath).query({ per_page: "100" }).reply(200, []);
+    nockConfig(gh, "decision:\n  alpha: 7\n");
+    const reply = nockReply(gh);
+    await receive(probot, p);
+    expect(reply.body()).toContain("**Usage**");
+    expect(reply.body()).toContain("`.github/experiment-hygiene.yml` is invalid, so the defaults were used: decision.alpha:");
+  });
+});
