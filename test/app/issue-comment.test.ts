@@ -47,6 +47,15 @@ const REFERENCE: DemoExperiment = {
 const project = buildProject(NOW, [DEMO_EXPERIMENTS[0]!, DEMO_EXPERIMENTS[1]!, DEMO_EXPERIMENTS[2]!, REFERENCE], [], PROJECT_ID);
 const base = `/api/projects/${PROJECT_ID}`;
 const commentsPath = `/repos/${OWNER}/${REPO}/issues/${PR_NUMBER}/comments`;
+const STATUS_DIFF = [
+  "diff --git a/src/a.ts b/src/a.ts",
+  "--- a/src/a.ts",
+  "+++ b/src/a.ts",
+  "@@ -1,1 +1,2 @@",
+  " x",
+  '+posthog.getFeatureFlag("new-checkout")',
+  "",
+].join("\n");
 const HEAD_SHA = "0123456789abcdef0123456789abcdef01234567";
 
 interface Comment {
@@ -465,20 +474,7 @@ describe("status and analyze", () => {
     const probot = await setup();
     const p = payload("/experiment status");
     const gh = nockCommand(p);
-    gh.get(`/repos/${OWNER}/${REPO}/pulls/${PR_NUMBER}`)
-      .matchHeader("accept", /diff/)
-      .reply(
-        200,
-        [
-          "diff --git a/src/a.ts b/src/a.ts",
-          "--- a/src/a.ts",
-          "+++ b/src/a.ts",
-          "@@ -1,1 +1,2 @@",
-          " x",
-          '+posthog.getFeatureFlag("new-checkout")',
-          "",
-        ].join("\n"),
-      );
+    gh.get(`/repos/${OWNER}/${REPO}/pulls/${PR_NUMBER}`).matchHeader("accept", /diff/).reply(200, STATUS_DIFF);
     nockIssues(gh);
     const reply = nockReply(gh);
     const ph = nock(POSTHOG)
@@ -494,6 +490,30 @@ describe("status and analyze", () => {
     expect(body).toContain("**✅ Promote `test`**");
     expect(body).toMatch(/\| `control` \| 10,020 \| `[█░]+` \d+% \|/);
     expect(body).toContain("**Open hygiene findings:** none.");
+
+    // The same experiment's section of the sticky PR comment, for the same diff and data, is identical.
+    const prProbot = await setup();
+    const pr = examplePayload("pull_request", "opened");
+    const gh2 = nockAppAuth();
+    nockConfig(gh2, null);
+    gh2.get(`/repos/${OWNER}/${REPO}/pulls/${PR_NUMBER}`).matchHeader("accept", /diff/).reply(200, STATUS_DIFF);
+    gh2.get(commentsPath).query({ per_page: "100" }).reply(200, []);
+    const prReply = nockReply(gh2);
+    const ph2 = nock(POSTHOG)
+      .get(`${base}/feature_flags/`)
+      .query({ limit: "100" })
+      .reply(200, { count: project.flags.length, next: null, previous: null, results: project.flags });
+    nockExperimentReads(101, ph2);
+    await prProbot.receive({ id: "pr-1", name: "pull_request", payload: pr as any });
+    expect(gh2.pendingMocks()).toStrictEqual([]);
+    const section = (text: string) => {
+      const start = text.indexOf("### [New checkout flow]");
+      const rest = text.slice(start);
+      const end = rest.search(/\n(\*\*Open hygiene findings|### |<sub>experiment-hygiene)/);
+      return rest.slice(0, end).trim();
+    };
+    expect(section(body).length).toBeGreaterThan(200);
+    expect(section(body)).toBe(section(prReply.body()));
   });
 
   it("status on an issue needs a target", async () => {
