@@ -1,7 +1,8 @@
 /**
  * `npm run bench`: prints every benchmark's figures (no assertions; these machines are noisy, so read
- * medians and ratios). Optional arguments: `npm run bench -- matcher|pr|scan|all`.
+ * medians and ratios). Optional arguments: `npm run bench -- matcher|pr|scan|chatops|all`.
  */
+import { benchChatops } from "./chatops.js";
 import { benchMatcher } from "./matcher.js";
 import { benchPullRequest } from "./pull-request.js";
 import { benchScan } from "./scan.js";
@@ -21,4 +22,8 @@ if (which === "all" || which === "pr") {
 if (which === "all" || which === "scan") {
   line("scheduled scan of a synthetic project (1,000 experiments, 5,000 flags) against a local fake PostHog");
   await benchScan({ latencyMs: 20 });
+}
+if (which === "all" || which === "chatops") {
+  line("/experiment comment parser on ordinary and hostile comment bodies");
+  benchChatops();
 }
