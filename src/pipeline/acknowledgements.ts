@@ -95,17 +95,18 @@ export function acknowledgementFor(store: AcknowledgementStore, key: string, now
 }
 
 /**
- * The store to write back after a scan: entries in force whose experiment still runs (`isLive(id)`),
+ * The store to write back after a scan: entries in force whose finding can still occur
+ * (`isLive(id, kind)`: e.g. the experiment still runs, or for `stale-variants` its flag still exists),
  * newest {@link MAX_ACKNOWLEDGEMENTS} kept.
  */
 export function pruneAcknowledgements(
   store: AcknowledgementStore,
   now: Date,
-  isLive: (experimentId: number) => boolean,
+  isLive: (experimentId: number, kind: FindingKind) => boolean,
 ): AcknowledgementStore {
   const kept = [...store].filter(([key, ack]) => {
     const k = parseFindingKey(key);
-    return k !== null && isInForce(ack, now) && isLive(k.experimentId);
+    return k !== null && isInForce(ack, now) && isLive(k.experimentId, k.kind);
   });
   kept.sort((a, b) => b[1].at.localeCompare(a[1].at));
   return new Map(kept.slice(0, MAX_ACKNOWLEDGEMENTS));

@@ -146,9 +146,11 @@ export function planRepositoryIssues(input: PlanInput): RepositoryPlan {
   const experiments = project.state.experiments.filter(inRepo);
   const now = project.now;
   const byId = new Map(project.state.experiments.map((e) => [e.id, e]));
-  const acknowledgements = pruneAcknowledgements(input.acknowledgements ?? new Map(), now, (id) => {
+  // Stale-variants findings concern ended experiments whose flag still serves variants; the others need
+  // a running experiment.
+  const acknowledgements = pruneAcknowledgements(input.acknowledgements ?? new Map(), now, (id, kind) => {
     const e = byId.get(id);
-    return !!e && isRunning(e) && inRepo(e);
+    return !!e && !e.archived && inRepo(e) && (kind === "stale-variants" || isRunning(e));
   });
   const detected = detectAll({ ...project.state, experiments, decisions: memory }, input.detectors).map((f) =>
     f.kind === "stale-variants" && input.codeReferences?.get(f.flagKey)
