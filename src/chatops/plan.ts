@@ -16,6 +16,8 @@ import type { ExperimentConclusion } from "../posthog/index.js";
 /** How long a plan waits for `--confirm`, in minutes (issue 4). */
 export const CONFIRM_WINDOW_MINUTES = 30;
 const PLAN_PREFIX = "<!-- experiment-hygiene:plan ";
+/** Clock difference tolerated between the replica that wrote a plan and the one confirming it, ms. */
+export const CLOCK_SKEW_MS = 60_000;
 
 /** One PostHog write of a plan, in the order they are sent. */
 export type PlanStep =
@@ -224,7 +226,8 @@ export type PendingLookup =
   | { none: true };
 
 /**
- * The newest pending plan for this action and experiment posted within the confirmation window, else the
+ * The newest pending plan for this action and experiment posted within the confirmation window (a plan
+ * dated up to {@link CLOCK_SKEW_MS} in the future counts as fresh; later ones are ignored), else the
  * newest expired one (to say so), else none. Executed plans never match, so a plan runs at most once.
  *
  * @param plans the bot's plan replies in the conversation (any order)
@@ -236,14 +239,14 @@ export function findPendingPlan(
   experimentId: number,
   now: Date,
 ): PendingLookup {
+  const age = (p: StoredPlan) => now.getTime() - Date.parse(p.plan.requestedAt);
   const candidates = plans
     .filter((p) => p.plan.action === action && p.plan.experimentId === experimentId && p.plan.status === "pending")
+    // A plan dated more than the tolerated clock skew in the future was not written by this app's clock.
+    .filter((p) => age(p) >= -CLOCK_SKEW_MS)
     .sort((a, b) => Date.parse(b.plan.requestedAt) - Date.parse(a.plan.requestedAt));
   const windowMs = CONFIRM_WINDOW_MINUTES * 60_000;
-  const fresh = candidates.find((p) => {
-    const age = now.getTime() - Date.parse(p.plan.requestedAt);
-    return age >= 0 && age <= windowMs;
-  });
+  const fresh = candidates.find((p) => age(p) <= windowMs);
   if (fresh) return { found: fresh };
   const newest = candidates[0];
   return newest ? { expired: newest } : { none: true };

@@ -7,6 +7,7 @@ import { describe, expect, it } from "vitest";
 import {
   buildChangePlan,
   canWrite,
+  CLOCK_SKEW_MS,
   CONFIRM_WINDOW_MINUTES,
   controlVariant,
   findPendingPlan,
@@ -368,10 +369,12 @@ describe("findPendingPlan", () => {
     expect(findPendingPlan([now], "promote", 42, NOW)).toEqual({ found: now });
   });
 
-  it("does not find a future-dated plan, and a future plan does not hide a fresh one", () => {
-    const future = stored(1, { requestedAt: at(-1) });
-    expect("found" in findPendingPlan([future], "promote", 42, NOW)).toBe(false);
-    const fresh = stored(2, { requestedAt: at(5 * MINUTE) });
+  it("tolerates a minute of clock skew, and ignores plans dated further in the future", () => {
+    const skewed = stored(1, { requestedAt: at(-CLOCK_SKEW_MS) });
+    expect(findPendingPlan([skewed], "promote", 42, NOW)).toEqual({ found: skewed });
+    const future = stored(2, { requestedAt: at(-CLOCK_SKEW_MS - 1) });
+    expect(findPendingPlan([future], "promote", 42, NOW)).toEqual({ none: true });
+    const fresh = stored(3, { requestedAt: at(5 * MINUTE) });
     expect(findPendingPlan([future, fresh], "promote", 42, NOW)).toEqual({ found: fresh });
   });
 
