@@ -12,10 +12,11 @@ import type { Decision } from "../decision/index.js";
 import { VALIDITY_KINDS, type FindingKind } from "../detectors/index.js";
 import type { Experiment } from "../model.js";
 import type { ExperimentConclusion } from "../posthog/index.js";
+import { jsonMarker, readJsonMarker, replaceJsonMarker } from "../render/markdown.js";
 
 /** How long a plan waits for `--confirm`, in minutes (issue 4). */
 export const CONFIRM_WINDOW_MINUTES = 30;
-const PLAN_PREFIX = "<!-- experiment-hygiene:plan ";
+const PLAN_MARKER = "experiment-hygiene:plan";
 /** Clock difference tolerated between the replica that wrote a plan and the one confirming it, ms. */
 export const CLOCK_SKEW_MS = 60_000;
 
@@ -174,42 +175,30 @@ export function buildChangePlan(input: PlanInput): PlanResult {
   };
 }
 
-/** The plan as a hidden HTML comment (JSON with `-`, `<`, `>` escaped so `-->` cannot occur). */
+/** The plan as a hidden HTML comment ({@link jsonMarker}: `-->` cannot occur). */
 export function planMarker(plan: ChangePlan): string {
-  const json = JSON.stringify(plan).replace(/-/g, "\\u002d").replace(/</g, "\\u003c").replace(/>/g, "\\u003e");
-  return `${PLAN_PREFIX}${json} -->`;
+  return jsonMarker(PLAN_MARKER, plan);
 }
 
 /** Replaces the plan marker in a body with the given plan's (used to record its new status). */
 export function replacePlanMarker(body: string, plan: ChangePlan): string {
-  const start = body.indexOf(PLAN_PREFIX);
-  const end = start < 0 ? -1 : body.indexOf(" -->", start);
-  if (start < 0 || end < 0) return `${body.trimEnd()}\n${planMarker(plan)}\n`;
-  return body.slice(0, start) + planMarker(plan) + body.slice(end + 4);
+  return replaceJsonMarker(body, PLAN_MARKER, plan);
 }
 
 /** Reads a plan from a reply body; null when absent or malformed. Never throws. */
 export function parsePlan(body: string | null | undefined): ChangePlan | null {
-  if (!body) return null;
-  const start = body.indexOf(PLAN_PREFIX);
-  if (start < 0) return null;
-  const end = body.indexOf(" -->", start);
-  if (end < 0) return null;
-  try {
-    const p = JSON.parse(body.slice(start + PLAN_PREFIX.length, end)) as Partial<ChangePlan>;
-    const ok =
-      (p.action === "promote" || p.action === "rollback") &&
-      Number.isSafeInteger(p.experimentId) &&
-      typeof p.variant === "string" &&
-      typeof p.requestedBy === "string" &&
-      typeof p.requestedAt === "string" &&
-      !Number.isNaN(Date.parse(p.requestedAt)) &&
-      Array.isArray(p.steps) &&
-      (p.status === "pending" || p.status === "executed" || p.status === "approval-requested");
-    return ok ? (p as ChangePlan) : null;
-  } catch {
-    return null;
-  }
+  const p = readJsonMarker(body, PLAN_MARKER) as Partial<ChangePlan> | undefined;
+  if (!p || typeof p !== "object") return null;
+  const ok =
+    (p.action === "promote" || p.action === "rollback") &&
+    Number.isSafeInteger(p.experimentId) &&
+    typeof p.variant === "string" &&
+    typeof p.requestedBy === "string" &&
+    typeof p.requestedAt === "string" &&
+    !Number.isNaN(Date.parse(p.requestedAt)) &&
+    Array.isArray(p.steps) &&
+    (p.status === "pending" || p.status === "executed" || p.status === "approval-requested");
+  return ok ? (p as ChangePlan) : null;
 }
 
 /** A plan found in a reply. */

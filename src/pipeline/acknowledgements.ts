@@ -8,8 +8,9 @@
  * experiments that no longer run. Pure functions: no I/O.
  */
 import { FINDING_KINDS, type FindingKind } from "../detectors/index.js";
+import { jsonMarker, readJsonMarker, replaceJsonMarker } from "../render/markdown.js";
 
-const ACKS_PREFIX = "<!-- experiment-hygiene:acks ";
+const ACKS_MARKER = "experiment-hygiene:acks";
 const KEY_RE = /^experiment:(\d+):([a-z-]+)$/;
 /** At most this many entries are kept (newest first), so a body stays far below GitHub's size limit. */
 export const MAX_ACKNOWLEDGEMENTS = 200;
@@ -42,14 +43,9 @@ export function parseFindingKey(key: string): { experimentId: number; kind: Find
   return { experimentId: Number(m[1]), kind: m[2] as FindingKind };
 }
 
-/** Serialises the store as a hidden HTML comment (JSON with `-`, `<` and `>` escaped, so `-->` cannot occur). */
+/** Serialises the store as a hidden HTML comment ({@link jsonMarker}: `-->` cannot occur). */
 export function acknowledgementsMarker(store: AcknowledgementStore): string {
-  const entries = [...store].sort((a, b) => a[0].localeCompare(b[0]));
-  const json = JSON.stringify(Object.fromEntries(entries))
-    .replace(/-/g, "\\u002d")
-    .replace(/>/g, "\\u003e")
-    .replace(/</g, "\\u003c");
-  return `${ACKS_PREFIX}${json} -->`;
+  return jsonMarker(ACKS_MARKER, Object.fromEntries([...store].sort((a, b) => a[0].localeCompare(b[0]))));
 }
 
 /**
@@ -58,17 +54,7 @@ export function acknowledgementsMarker(store: AcknowledgementStore): string {
  */
 export function parseAcknowledgements(body: string | null | undefined): AcknowledgementStore {
   const store: AcknowledgementStore = new Map();
-  if (!body) return store;
-  const start = body.indexOf(ACKS_PREFIX);
-  if (start < 0) return store;
-  const end = body.indexOf(" -->", start);
-  if (end < 0) return store;
-  let obj: unknown;
-  try {
-    obj = JSON.parse(body.slice(start + ACKS_PREFIX.length, end));
-  } catch {
-    return store;
-  }
+  const obj = readJsonMarker(body, ACKS_MARKER);
   if (!obj || typeof obj !== "object") return store;
   for (const [key, raw] of Object.entries(obj as Record<string, unknown>)) {
     if (!parseFindingKey(key) || !raw || typeof raw !== "object") continue;
@@ -117,15 +103,8 @@ export function pruneAcknowledgements(
  * the reconciler's state marker (or appends it).
  */
 export function withAcknowledgementsMarker(body: string, store: AcknowledgementStore): string {
-  const markerText = acknowledgementsMarker(store);
-  const start = body.indexOf(ACKS_PREFIX);
-  if (start >= 0) {
-    const end = body.indexOf(" -->", start);
-    if (end >= 0) return body.slice(0, start) + markerText + body.slice(end + 4);
-  }
-  const state = body.indexOf("<!-- experiment-hygiene:state ");
-  if (state >= 0) return `${body.slice(0, state)}${markerText}\n${body.slice(state)}`;
-  return `${body.trimEnd()}\n${markerText}\n`;
+  const sorted = Object.fromEntries([...store].sort((a, b) => a[0].localeCompare(b[0])));
+  return replaceJsonMarker(body, ACKS_MARKER, sorted, "<!-- experiment-hygiene:state ");
 }
 
 /** "acknowledged by @x on 2026-11-21: reason" / "snoozed by @x until 2026-11-28" (plain text, unescaped). */

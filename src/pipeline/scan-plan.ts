@@ -11,7 +11,7 @@ import type { DesiredIssue } from "../github/issues.js";
 import type { Experiment } from "../model.js";
 import { renderDashboardIssue, renderFindingIssue } from "../render/findings.js";
 import { experimentUrl, featureFlagUrl } from "../render/links.js";
-import { code, escapeMarkdown } from "../render/markdown.js";
+import { code, escapeMarkdown, jsonMarker, readJsonMarker } from "../render/markdown.js";
 import type { LoadedProject } from "./project-state.js";
 import {
   acknowledgementFor,
@@ -23,7 +23,7 @@ import {
 
 /** The dedupe key of the per-repository dashboard issue. */
 export const DASHBOARD_KEY = "dashboard";
-const MEMORY_PREFIX = "<!-- experiment-hygiene:decisions ";
+const MEMORY_MARKER = "experiment-hygiene:decisions";
 const KEYS_PREFIX = "<!-- experiment-hygiene:findings ";
 /** Decisions that end an experiment; standing for more than 7 days while it runs is a finding. */
 const FINAL_DECISIONS = new Set(["promote", "rollback", "stop"]);
@@ -65,9 +65,7 @@ export interface RepositoryPlan {
 
 /** Serialise the decision memory as a hidden HTML comment (no `--` or `>` can appear in it). */
 export function memoryMarker(memory: Map<number, StandingDecision>): string {
-  const obj = Object.fromEntries([...memory].sort((a, b) => a[0] - b[0]).map(([id, d]) => [String(id), d]));
-  const json = JSON.stringify(obj).replace(/-/g, "\\u002d").replace(/>/g, "\\u003e").replace(/</g, "\\u003c");
-  return `${MEMORY_PREFIX}${json} -->`;
+  return jsonMarker(MEMORY_MARKER, Object.fromEntries([...memory].sort((a, b) => a[0] - b[0]).map(([id, d]) => [String(id), d])));
 }
 
 /** The dedupe keys of the lifecycle findings a dashboard body lists (to tell new findings from known ones). */
@@ -81,21 +79,14 @@ export function parseDashboardKeys(body: string | null | undefined): Set<string>
 /** Read the decision memory from a dashboard body; an absent or broken marker gives an empty memory. */
 export function parseMemory(body: string | null | undefined): Map<number, StandingDecision> {
   const memory = new Map<number, StandingDecision>();
-  if (!body) return memory;
-  const start = body.indexOf(MEMORY_PREFIX);
-  if (start < 0) return memory;
-  const end = body.indexOf(" -->", start);
-  if (end < 0) return memory;
-  try {
-    const obj = JSON.parse(body.slice(start + MEMORY_PREFIX.length, end)) as Record<string, unknown>;
-    for (const [id, v] of Object.entries(obj)) {
-      const d = v as Partial<StandingDecision>;
-      if (/^\d+$/.test(id) && typeof d?.decision === "string" && typeof d.since === "string" && !Number.isNaN(Date.parse(d.since))) {
-        memory.set(Number(id), { decision: d.decision, since: d.since });
-      }
+  // A hand-edited marker: start over rather than fail the scan.
+  const obj = readJsonMarker(body, MEMORY_MARKER);
+  if (!obj || typeof obj !== "object") return memory;
+  for (const [id, v] of Object.entries(obj as Record<string, unknown>)) {
+    const d = v as Partial<StandingDecision>;
+    if (/^\d+$/.test(id) && typeof d?.decision === "string" && typeof d.since === "string" && !Number.isNaN(Date.parse(d.since))) {
+      memory.set(Number(id), { decision: d.decision, since: d.since });
     }
-  } catch {
-    // A hand-edited marker: start over rather than fail the scan.
   }
   return memory;
 }

@@ -11,6 +11,7 @@ import {
   type ParsedComment,
   type Target,
 } from "../../src/chatops/parse.js";
+import { mulberry32 } from "../support/random.js";
 
 const flag = (key: string): Target => ({ kind: "flag", key, raw: key });
 const id = (n: number, raw = String(n)): Target => ({ kind: "id", id: n, raw });
@@ -312,17 +313,6 @@ describe("USAGE", () => {
 // Generated input
 // -----------------------------------------------------------------------------------------------------------
 
-/** mulberry32 (Tommy Ettinger's 32-bit PRNG): deterministic floats in [0, 1). */
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const PIECES = [
   "/experiment",

@@ -1,17 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { createFlagMatcher } from "../../src/matching/index.js";
+import { mulberry32 as rng } from "../support/random.js";
 
-/** Deterministic PRNG (mulberry32) so a failure is reproducible. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const KEY_CHARS = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-";
 /** Filler words are upper-case only; every generated key holds a lower-case letter, so no filler word is a key. */
