@@ -35,7 +35,12 @@ import { fetchPullRequestChanges } from "../github/pull-request-changes.js";
 import { loadRepoConfig } from "../github/repo-config.js";
 import type { Logger, RepoRef } from "../github/types.js";
 import type { Experiment } from "../model.js";
-import { describeAcknowledgement, findingKey, type Acknowledgement } from "../pipeline/acknowledgements.js";
+import {
+  acknowledgementCloseComment,
+  describeAcknowledgement,
+  findingKey,
+  type Acknowledgement,
+} from "../pipeline/acknowledgements.js";
 import { analyzeExperiment, analyzePullRequest, type ExperimentReport } from "../pipeline/pull-request.js";
 import {
   PostHogApprovalRequiredError,
@@ -435,16 +440,12 @@ async function acknowledge(command: AckCommand, run: Run): Promise<string> {
       ? { kind: "ack", by: run.author, at: now.toISOString(), until: null, reason: command.reason }
       : { kind: "snooze", by: run.author, at: now.toISOString(), until: new Date(now.getTime() + command.days * 86_400_000).toISOString(), reason: null };
   const description = describeAcknowledgement(ack);
-  const then =
-    ack.kind === "snooze"
-      ? "Reports leave this finding out until then; the app reopens this issue if it is still present afterwards."
-      : "Reports leave this finding out while the experiment runs.";
   const write = await recordAcknowledgement(run.context.octokit, run.repo, {
     botLogin: run.botLogin,
     labels: run.config.reports.labels,
     key: findingKey(experiment.id, command.findingKind),
     ack,
-    closeComment: `Closing: ${escapeMarkdown(description)} (\`/experiment ${ack.kind}\`). ${then}`,
+    closeComment: acknowledgementCloseComment(ack),
     now,
   });
   return renderAcknowledged(run.ctx, experiment, command.findingKind, description, write);

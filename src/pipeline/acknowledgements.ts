@@ -8,7 +8,7 @@
  * experiments that no longer run. Pure functions: no I/O.
  */
 import { FINDING_KINDS, type FindingKind } from "../detectors/index.js";
-import { jsonMarker, readJsonMarker, replaceJsonMarker } from "../render/markdown.js";
+import { escapeMarkdown, jsonMarker, readJsonMarker, replaceJsonMarker } from "../render/markdown.js";
 
 const ACKS_MARKER = "experiment-hygiene:acks";
 const KEY_RE = /^experiment:(\d+):([a-z-]+)$/;
@@ -111,4 +111,16 @@ export function withAcknowledgementsMarker(body: string, store: AcknowledgementS
 export function describeAcknowledgement(ack: Acknowledgement): string {
   if (ack.kind === "snooze") return `snoozed by @${ack.by} until ${ack.until?.slice(0, 10) ?? "?"}`;
   return `acknowledged by @${ack.by} on ${ack.at.slice(0, 10)}${ack.reason ? `: ${ack.reason}` : ""}`;
+}
+
+/**
+ * The Markdown comment with which a finding's issue is closed because of an acknowledgement (by the
+ * command at once, or by a later scan): who, why or until when, and what reports do about it. Escaped.
+ */
+export function acknowledgementCloseComment(ack: Acknowledgement): string {
+  const then =
+    ack.kind === "snooze"
+      ? "Reports leave this finding out until then; the app reopens this issue if it is still present afterwards."
+      : "Reports leave this finding out while the experiment runs.";
+  return `Closing: ${escapeMarkdown(describeAcknowledgement(ack))} (\`/experiment ${ack.kind}\`). ${then}`;
 }

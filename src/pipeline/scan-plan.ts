@@ -14,6 +14,7 @@ import { experimentUrl, featureFlagUrl } from "../render/links.js";
 import { code, escapeMarkdown, jsonMarker, readJsonMarker } from "../render/markdown.js";
 import type { LoadedProject } from "./project-state.js";
 import {
+  acknowledgementCloseComment,
   acknowledgementFor,
   acknowledgementsMarker,
   describeAcknowledgement,
@@ -198,12 +199,7 @@ export function planRepositoryIssues(input: PlanInput): RepositoryPlan {
     },
     closeComment(key) {
       const ack = acknowledgementFor(acknowledgements, key, now);
-      if (!ack) return null;
-      const then =
-        ack.kind === "snooze"
-          ? "Reports leave this finding out until then; the app reopens this issue if it is still present afterwards."
-          : "Reports leave this finding out while the experiment runs.";
-      return `Closing: ${escapeMarkdown(describeAcknowledgement(ack))} (\`/experiment ${ack.kind}\`). ${then}`;
+      return ack ? acknowledgementCloseComment(ack) : null;
     },
     closeReason(key) {
       const ack = acknowledgementFor(acknowledgements, key, now);

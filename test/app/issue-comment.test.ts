@@ -24,7 +24,13 @@ import {
   PR_NUMBER,
   REPO,
 } from "../support/github.js";
-import { API_KEY, nockExperiment, nockExperimentList, nockExposures, nockMetric, POSTHOG, PROJECT_ID } from "../support/posthog.js";
+import {
+  API_KEY,
+  nockExperimentList,
+  nockExperimentReads as nockProjectExperimentReads,
+  POSTHOG,
+  PROJECT_ID,
+} from "../support/posthog.js";
 import vectors from "../../../shared/reference/stats-vectors.json" with { type: "json" };
 
 const NOW = new Date("2026-11-20T12:00:00Z");
@@ -121,12 +127,7 @@ function nockReply(gh: nock.Scope, id = 9100): { body: () => string; fn: ReturnT
 
 /** PostHog reads of one experiment: the list, the detail, its exposures and every metric. */
 function nockExperimentReads(id: number, scope = nock(POSTHOG)): nock.Scope {
-  nockExperimentList(scope, project);
-  nockExperiment(scope, project, id);
-  nockExposures(scope, project, id);
-  const e = project.experiments.find((x) => x["id"] === id)!;
-  for (const m of [...((e["metrics"] as any[]) ?? []), ...((e["metrics_secondary"] as any[]) ?? [])]) nockMetric(scope, project, id, m.uuid);
-  return scope;
+  return nockProjectExperimentReads(project, id, scope);
 }
 
 beforeEach(() => {

@@ -11,16 +11,7 @@ import { createApp } from "../../src/app/index.js";
 import { buildProject, DEMO_EXPERIMENTS } from "../../src/demo/project.js";
 import { createPostHogClient } from "../../src/posthog/index.js";
 import { examplePayload, GITHUB, nockAppAuth, nockConfig, OWNER, PR_NUMBER, PRIVATE_KEY, REPO, TestOctokit } from "../support/github.js";
-import {
-  API_KEY,
-  nockAnalysis,
-  nockExperiment,
-  nockExperimentList,
-  nockExposures,
-  nockMetric,
-  POSTHOG,
-  PROJECT_ID,
-} from "../support/posthog.js";
+import { API_KEY, nockAnalysis, nockExperimentReads, POSTHOG, PROJECT_ID } from "../support/posthog.js";
 
 const SECRET = "webhook-secret-for-tests";
 const NOW = new Date("2026-11-20T12:00:00Z");
@@ -232,12 +223,7 @@ describe("/experiment over signed HTTP deliveries", () => {
 
   /** The experiment list, detail, exposures and metrics of experiment 101 (commands never read the flag list). */
   function nockExperimentDetailReads(): nock.Scope {
-    const ph = nock(POSTHOG);
-    nockExperimentList(ph, project);
-    nockExperiment(ph, project, 101);
-    nockExposures(ph, project, 101);
-    const e = project.experiments.find((x) => x["id"] === 101)!;
-    for (const m of [...((e["metrics"] as any[]) ?? []), ...((e["metrics_secondary"] as any[]) ?? [])]) nockMetric(ph, project, 101, m.uuid);
-    return ph;
+    return nockExperimentReads(project, 101);
   }
+
 });

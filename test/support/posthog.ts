@@ -55,17 +55,27 @@ export function nockMetric(scope: nock.Scope, project: FakeProject, id: number, 
     .reply(200, project.metrics[`${id}:${uuid}`] as nock.Body);
 }
 
+/** One experiment's detail, its exposure query and a query per primary and secondary metric. */
+export function nockExperimentAnalysis(scope: nock.Scope, project: FakeProject, id: number): nock.Scope {
+  nockExperiment(scope, project, id);
+  nockExposures(scope, project, id);
+  const e = project.experiments.find((x) => x["id"] === id)!;
+  const metrics = [...((e["metrics"] as any[]) ?? []), ...((e["metrics_secondary"] as any[]) ?? [])];
+  for (const m of metrics) nockMetric(scope, project, id, m.uuid);
+  return scope;
+}
+
+/** What an `/experiment` command reads for one experiment: the experiment list, then its analysis. */
+export function nockExperimentReads(project: FakeProject, id: number, scope: nock.Scope = nock(POSTHOG)): nock.Scope {
+  nockExperimentList(scope, project);
+  return nockExperimentAnalysis(scope, project, id);
+}
+
 /** Every call one PR analysis makes for the listed experiments (flags, list, detail, exposures, metrics). */
 export function nockAnalysis(project: FakeProject, experimentIds: number[]): nock.Scope {
   const scope = nock(POSTHOG);
   nockFlags(scope, project);
   nockExperimentList(scope, project);
-  for (const id of experimentIds) {
-    nockExperiment(scope, project, id);
-    nockExposures(scope, project, id);
-    const e = project.experiments.find((x) => x["id"] === id)!;
-    const metrics = [...((e["metrics"] as any[]) ?? []), ...((e["metrics_secondary"] as any[]) ?? [])];
-    for (const m of metrics) nockMetric(scope, project, id, m.uuid);
-  }
+  for (const id of experimentIds) nockExperimentAnalysis(scope, project, id);
   return scope;
 }
