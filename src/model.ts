@@ -91,6 +91,33 @@ export interface ExposureCriteria {
   exposureEvent: string | null;
 }
 
+/**
+ * The experiment's analysis settings beyond the method and levels (`stats_config`, posthog-api.md §11).
+ * Where PostHog analyses with something the app does not reproduce exactly (CUPED, its own sequential
+ * mode, an informative prior), the decision rules use PostHog's per-variant figures and say so.
+ */
+export interface AnalysisSettings {
+  /**
+   * The baseline (control) variant key: `stats_config.baseline_variant_key`, else null (then the metric
+   * response's `baseline.key`, else `control`, else the first counted variant). Never assume `control`.
+   */
+  baselineVariantKey: string | null;
+  /** CUPED variance reduction enabled (`stats_config.cuped` / responses carry `covariate_*`). */
+  cuped: boolean;
+  /** PostHog's frequentist sequential testing (`sequential_testing_enabled`): always-valid intervals. */
+  sequential: boolean;
+  /** A Bayesian informative (proper) prior is configured, so PostHog's posterior differs from the flat-prior one. */
+  informativePrior: boolean;
+}
+
+/** Default analysis settings: PostHog's defaults (no CUPED, fixed-horizon, flat prior, baseline unset). */
+export const DEFAULT_ANALYSIS: AnalysisSettings = {
+  baselineVariantKey: null,
+  cuped: false,
+  sequential: false,
+  informativePrior: false,
+};
+
 /** A PostHog experiment, normalised. */
 export interface Experiment {
   id: number;
@@ -111,6 +138,14 @@ export interface Experiment {
   alpha: number;
   /** Bayesian credible level (`stats_config.bayesian.ci_level`), default 0.95. */
   ciLevel: number;
+  /** The rest of `stats_config`; absent means {@link DEFAULT_ANALYSIS}. */
+  analysis?: AnalysisSettings;
+  /**
+   * The event PostHog counts exposures on (`resolved_exposure_event`): `$experiment_exposure` for newer
+   * experiments, `$feature_flag_called` for older ones, or a custom event. Absent means unknown
+   * (then `exposureCriteria.exposureEvent ?? "$feature_flag_called"`).
+   */
+  resolvedExposureEvent?: string;
   /** Variant split: from the linked flag when present, else from `parameters.feature_flag_variants`. */
   variants: Variant[];
   /** Variants excluded from analysis (top-level `excluded_variants` or `parameters.excluded_variants`). */
@@ -144,6 +179,26 @@ export interface ExposureSeries {
   cumulative: number[];
 }
 
+/**
+ * How fresh a PostHog query result is (posthog-api.md §11: results are cached up to 24 h).
+ * `computedAt` is PostHog's `last_refresh` (ISO 8601), null when the response does not say.
+ */
+export interface DataFreshness {
+  computedAt: string | null;
+  /** `is_cached`; null when absent. */
+  cached: boolean | null;
+}
+
+/** One server-side health finding PostHog returned (`health_findings`), kept as PostHog worded it. */
+export interface PosthogHealthFinding {
+  /** PostHog's check id or kind, e.g. `srm`, `bias_risk`. */
+  kind: string;
+  /** PostHog's severity, when given (e.g. `warning`, `critical`, `info`). */
+  severity: string | null;
+  /** PostHog's human-readable text (unescaped; the renderer escapes it). */
+  message: string;
+}
+
 /** Result of an `ExperimentExposureQuery`, normalised. */
 export interface ExposureResult {
   experimentId: number;
@@ -152,6 +207,12 @@ export interface ExposureResult {
   totals: Record<string, number>;
   /** PostHog's own SRM figures when the build returns them. */
   posthogSrm: { expected: Record<string, number>; pValue: number } | null;
+  /** PostHog's `bias_risk` (`multiple_variant_percentage`, 0–100), null when absent. */
+  biasRisk?: { multipleVariantPercentage: number } | null;
+  /** PostHog's own `health_findings`, when the build returns them. */
+  healthFindings?: PosthogHealthFinding[];
+  /** Age of the data; absent when unknown. */
+  freshness?: DataFreshness;
 }
 
 /** One arm's sufficient statistics from an `ExperimentQuery` (PostHog's `ExperimentStatsBase`). */
@@ -177,6 +238,8 @@ export interface MetricArm {
     /** Interval on the relative difference (variant/control − 1). */
     interval: [number, number] | null;
     significant: boolean | null;
+    /** PostHog's figures are CUPED-adjusted (the arm carries `covariate_*` fields). */
+    adjusted?: boolean;
   };
 }
 
@@ -188,6 +251,13 @@ export interface MetricResult {
   variants: MetricArm[];
   /** Set when the query failed or returned nothing usable; the message is for humans. */
   error: string | null;
+  /**
+   * PostHog is still computing this metric (an async query not complete by the app's deadline): report
+   * "still computing", never a broken metric. Absent means false.
+   */
+  pending?: boolean;
+  /** Age of the data; absent when unknown. */
+  freshness?: DataFreshness;
 }
 
 /** One entry of a flag's or experiment's activity log. */
