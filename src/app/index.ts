@@ -14,6 +14,8 @@ import { PostHogConfigError } from "../posthog/errors.js";
 import { handlePullRequest } from "./pull-request.js";
 import { appBotLogin, installationTargets, numberFromEnv } from "./scan.js";
 import { createScheduler, scanTriggerHandler, type Scheduler } from "./scheduler.js";
+import { redactLogOutput, redactorFromEnv } from "../redact.js";
+import { installWebhookGuard } from "./webhook-guard.js";
 
 /** Options of {@link createApp}. */
 export interface AppOptions {
@@ -55,6 +57,11 @@ export function createApp(options: AppOptions = {}): ApplicationFunction {
   return (app: Probot, appOptions?: ApplicationFunctionOptions) => {
     const env = options.env ?? process.env;
     const now = options.now ?? (() => new Date());
+    // Secrets never leave in a log line or an HTTP body; the webhook route is capped, verified before
+    // parsing and shape-checked (docs/security.md).
+    const redact = redactorFromEnv(env);
+    redactLogOutput(app.log, redact);
+    installWebhookGuard(app, redact);
     let posthog: PostHogApi | null = options.posthog ?? null;
     let posthogProblem: string | null = null;
     const getPostHog = (): PostHogApi | null => {
@@ -69,6 +76,9 @@ export function createApp(options: AppOptions = {}): ApplicationFunction {
         return null;
       }
     };
+    // Check the PostHog settings (key shape, host) once at start-up, so a bad key is reported in the log
+    // right away — by variable, position and character class, never by value.
+    if (!options.posthog) getPostHog();
     let slug: Promise<string> | null = null;
     const botLogin = (): Promise<string> => {
       slug ??= appBotLogin(app).catch((err: unknown) => {

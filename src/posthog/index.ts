@@ -2,7 +2,7 @@
 export type { ExperimentConclusion, PostHogApi, PostHogClientOptions } from "./api.js";
 export { EXPERIMENT_CONCLUSIONS, createPostHogClient, createPostHogClientFromSnapshot } from "./api.js";
 export type { PostHogConfig } from "./config.js";
-export { DEFAULT_POSTHOG_HOST, POSTHOG_ALLOW_WRITES, posthogConfigFromEnv, posthogWritesFromEnv } from "./config.js";
+export { DEFAULT_POSTHOG_HOST, personalApiKeyProblem, POSTHOG_ALLOW_WRITES, posthogConfigFromEnv, posthogWritesFromEnv } from "./config.js";
 export {
   PostHogApprovalRequiredError,
   PostHogAuthError,
