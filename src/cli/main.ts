@@ -33,6 +33,7 @@ import {
   type PostHogApi,
 } from "../posthog/index.js";
 import { renderPrComment } from "../render/pr-comment.js";
+import { redactingIo } from "../redact.js";
 import { scanCommand, ScanUsageError, type ScanCommandOptions } from "./scan.js";
 
 /** Where the bundled demo files live (next to the sources, also shipped in the package). */
@@ -243,6 +244,7 @@ export function buildProgram(io: CliIo = processIo): Command {
  * Run the CLI with `argv` (without `node` and the script). Resolves to the exit code; never throws.
  */
 export async function runCli(argv: string[], io: CliIo = processIo): Promise<number> {
+  io = redactingIo(io); // every line printed passes the redactor (src/redact.ts)
   const program = buildProgram(io);
   try {
     await program.parseAsync(argv, { from: "user" });

@@ -89,7 +89,7 @@ export function posthogConfigFromEnv(env: Record<string, string | undefined> = p
   }
 
   if (problems.length > 0 || projectId === undefined || apiKey === undefined) {
-    throw new PostHogConfigError(`PostHog configuration is incomplete: ${problems.join("; ")}`, variables);
+    throw new PostHogConfigError(`PostHog configuration is incomplete or invalid: ${problems.join("; ")}`, variables);
   }
   return { host, projectId, apiKey };
 }
