@@ -8,6 +8,7 @@
  * - a handler failure gets a fixed 500 sentence without the error's text.
  */
 import { createHmac } from "node:crypto";
+import { createServer as createHttpServer, request, type ClientRequest, type Server as HttpServer } from "node:http";
 import { createServer } from "node:net";
 import { Writable } from "node:stream";
 import nock from "nock";
@@ -15,7 +16,7 @@ import pino from "pino";
 import { Probot, Server } from "probot";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { createApp, type AppOptions } from "../../src/app/index.js";
-import { MAX_WEBHOOK_BODY_BYTES } from "../../src/app/webhook-guard.js";
+import { createWebhookGuard, MAX_WEBHOOK_BODY_BYTES } from "../../src/app/webhook-guard.js";
 import { createPostHogClient } from "../../src/posthog/index.js";
 import { examplePayload, GITHUB, nockAppAuth, nockConfig, OWNER, PR_NUMBER, PRIVATE_KEY, REPO, TestOctokit } from "../support/github.js";
 import { API_KEY, POSTHOG, PROJECT_ID } from "../support/posthog.js";
@@ -222,5 +223,118 @@ describe("handler failures", () => {
     expect(gh.pendingMocks()).toStrictEqual(["GET https://api.github.com:443/app"]); // disabled: no comment to reconcile
     expect(res.status).toBe(200);
     expect(res.text).toBe("ok\n");
+  });
+});
+
+describe("the guard alone (small cap, short deadlines)", () => {
+  const CAP = 64 * 1024;
+  let http: HttpServer;
+  let port: number;
+  let calls: { verify: number; receive: string[] };
+  let warned: { bytes?: number; status?: number }[];
+
+  beforeEach(async () => {
+    calls = { verify: 0, receive: [] };
+    warned = [];
+    const guard = createWebhookGuard({
+      path: "/hook/",
+      maxBodyBytes: CAP,
+      bodyTimeoutMs: 300,
+      responseTimeoutMs: 200,
+      redact: (t) => t,
+      log: { debug() {}, error() {}, warn: (obj: object) => warned.push(obj as { bytes?: number; status?: number }) },
+      webhooks: {
+        verify: async (payload, signature) => {
+          calls.verify++;
+          return signature === sign(payload);
+        },
+        receive: async (event) => {
+          calls.receive.push(event.id);
+          if ((event.payload as { slow?: boolean }).slow) await new Promise((r) => setTimeout(r, 500));
+        },
+      },
+    });
+    http = createHttpServer((req, res) => {
+      void guard(req, res, () => res.writeHead(404).end("not mine"));
+    });
+    await new Promise<void>((resolve) => http.listen(0, "127.0.0.1", resolve));
+    port = (http.address() as { port: number }).port;
+  });
+
+  afterEach(async () => {
+    http.closeAllConnections();
+    await new Promise((resolve) => http.close(resolve));
+  });
+
+  /** A raw request; resolves on the response (status, body), ignoring errors from writing after it. */
+  function raw(opts: { method?: string; path?: string; headers?: Record<string, string>; write: (req: ClientRequest) => void }) {
+    return new Promise<{ status: number; body: string }>((resolve, reject) => {
+      const req = request({ host: "127.0.0.1", port, method: opts.method ?? "POST", path: opts.path ?? "/hook", headers: opts.headers ?? {} }, (res) => {
+        let body = "";
+        res.on("data", (c) => (body += c));
+        res.on("end", () => resolve({ status: res.statusCode ?? 0, body }));
+        res.on("error", () => resolve({ status: res.statusCode ?? 0, body }));
+      });
+      req.on("error", (e) => reject(e));
+      opts.write(req);
+    });
+  }
+
+  it("stops reading a streamed (chunked) body at the cap and answers 413 without verifying", async () => {
+    const chunk = "x".repeat(16 * 1024);
+    let stop = false;
+    const res = await raw({
+      headers: headers(`sha256=${"a".repeat(64)}`),
+      write: (req) => {
+        req.on("error", () => (stop = true));
+        let sent = 0;
+        const pump = () => {
+          while (!stop && sent < 1024 && req.write(chunk)) sent++;
+          if (!stop && sent < 1024) req.once("drain", pump);
+        };
+        pump();
+      },
+    });
+    stop = true;
+    expect(res.status).toBe(413);
+    expect(calls.verify).toBe(0);
+    expect(calls.receive).toStrictEqual([]);
+    const w = warned.find((x) => x.status === 413)!;
+    expect(w.bytes).toBeGreaterThan(CAP);
+    expect(w.bytes).toBeLessThanOrEqual(CAP + chunk.length * 2); // stopped at the cap, not after 16 MB
+  });
+
+  it("answers 408 when the body does not arrive within the deadline", async () => {
+    const res = await raw({ headers: headers(`sha256=${"a".repeat(64)}`), write: (req) => req.write('{"a":') });
+    expect(res.status).toBe(408);
+    expect(calls.verify).toBe(0);
+  });
+
+  it("answers 202 when handlers outlive the response deadline, and lets them finish", async () => {
+    const body = JSON.stringify({ slow: true });
+    const res = await raw({ headers: headers(sign(body), "ping", "slow-1"), write: (req) => req.end(body) });
+    expect(res).toStrictEqual({ status: 202, body: "still processing\n" });
+    expect(calls.receive).toStrictEqual(["slow-1"]);
+  });
+
+  it("refuses other methods, content types and missing headers; passes other paths on", async () => {
+    expect((await raw({ method: "GET", write: (r) => r.end() })).status).toBe(405);
+    const { "content-type": _ct, ...noType } = headers(sign("{}"));
+    expect((await raw({ headers: { ...noType, "content-type": "text/plain" }, write: (r) => r.end("{}") })).status).toBe(415);
+    const { "x-github-delivery": _id, ...noId } = headers(sign("{}"));
+    const missing = await raw({ headers: noId, write: (r) => r.end("{}") });
+    expect(missing).toStrictEqual({ status: 400, body: '{"error":"required headers missing: x-github-delivery"}\n' });
+    expect(await raw({ path: "/elsewhere", write: (r) => r.end() })).toStrictEqual({ status: 404, body: "not mine" });
+    expect(calls.verify).toBe(0);
+  });
+
+  it("verifies over the exact bytes: a UTF-8 payload with a BOM and non-ASCII text passes, a re-encoded one does not", async () => {
+    const text = '\uFEFF{"zen":"café ✓"}';
+    const ok = await raw({ headers: headers(sign(text), "ping", "u-1"), write: (r) => r.end(Buffer.from(text, "utf8")) });
+    expect(ok.status).toBe(400); // signature fine; a BOM is not valid JSON for JSON.parse
+    expect(ok.body).toContain("not valid JSON");
+    const latin1 = Buffer.from('{"zen":"café"}', "latin1");
+    const bad = await raw({ headers: headers(sign('{"zen":"café"}'), "ping", "u-2"), write: (r) => r.end(latin1) });
+    expect(bad.status).toBe(401);
   });
 });
