@@ -218,11 +218,16 @@ describe("handler failures", () => {
   it("a correctly signed, well-formed delivery is still dispatched (200)", async () => {
     const gh = nockAppAuth(nock(GITHUB));
     nockConfig(gh, "enabled: false\n");
-    const body = JSON.stringify(examplePayload("pull_request", "opened"));
+    const p = examplePayload("pull_request", "opened");
+    p["pull_request"].body = "BODY-MARKER-".repeat(100);
+    const body = JSON.stringify(p);
     const res = await deliver(body, sign(body));
     expect(gh.pendingMocks()).toStrictEqual(["GET https://api.github.com:443/app"]); // disabled: no comment to reconcile
     expect(res.status).toBe(200);
     expect(res.text).toBe("ok\n");
+    // At debug: one line with the delivery id and size, never the payload.
+    expect(logText.join("")).toContain('"delivery":"delivery-1","event":"pull_request","bytes":');
+    expect(logText.join("")).not.toContain("BODY-MARKER-");
   });
 });
 
