@@ -114,6 +114,7 @@ export function parseConfigFile(text: string, file: string = CONFIG_PATH): Parse
     }
     p.problem.file = file;
   }
+  problems.sort((a, b) => (a.problem.line ?? Infinity) - (b.problem.line ?? Infinity) || (a.problem.column ?? 0) - (b.problem.column ?? 0));
   const out: ParsedConfigFile = {
     file,
     value,
@@ -392,7 +393,18 @@ function dropNulls(obj: Record<string, unknown>, path: (string | number)[], prob
   for (const [k, v] of Object.entries(obj)) {
     const here = [...path, k];
     const section = objectAt(here) !== null;
-    if (v === null && schema && k in schema.shape) {
+    if (k === "enabled" && typeof v === "string" && FALSE_WORDS.has(v.trim().toLowerCase()) && schema && k in schema.shape) {
+      // An opt-out written the YAML 1.1 way (`enabled: no`): silence is what was meant.
+      obj[k] = false;
+      const label = pathLabel(here);
+      seen.add(label);
+      const word = v.trim();
+      problems.push({
+        path: here,
+        unknown: false,
+        problem: { key: label, message: `\`${word}\` is text in YAML 1.2; read as false; write \`false\`` },
+      });
+    } else if (v === null && schema && k in schema.shape) {
       delete obj[k];
       if (section) continue; // `decision:` with every line commented out: the defaults, silently
       const label = pathLabel(here);
