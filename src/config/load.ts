@@ -236,11 +236,6 @@ export function formatProblems(problems: ConfigProblem[]): string {
   return problems.map(formatProblem).join("\n");
 }
 
-/** Kept for callers that turn a zod error into problems: one per path (the first issue), unknown keys named. */
-export function problemsFromZod(error: z.ZodError): ConfigProblem[] {
-  return issuesToProblems(error.issues, new Set()).map((p) => p.problem);
-}
-
 // ---------------------------------------------------------------------------------------------------------
 
 interface LocatedProblem {

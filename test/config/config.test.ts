@@ -202,6 +202,17 @@ describe("config validation", () => {
     expect(configFromYaml("just a sentence\n").fatal).toBe(true);
   });
 
+  it("is fatal, not slow, on an oversized file or an alias bomb", () => {
+    const big = configFromYaml(`# ${"x".repeat(300 * 1024)}\n`);
+    expect(big).toMatchObject({ fatal: true, problems: [{ key: "(file)" }] });
+    expect(big.problems[0]!.message).toMatch(/larger than 256 KiB/);
+    const lines = ["a: &a [x, x, x, x, x, x, x, x, x, x]"];
+    for (let i = 1; i < 12; i++) lines.push(`${String.fromCharCode(97 + i)}: &${String.fromCharCode(97 + i)} [${Array(10).fill(`*${String.fromCharCode(96 + i)}`).join(", ")}]`);
+    const bomb = configFromYaml(`${lines.join("\n")}\n`);
+    expect(bomb.fatal).toBe(true);
+    expect(bomb.problems[0]!.message).toMatch(/^cannot be read: .*alias/i);
+  });
+
   it("merges _extends files: objects key by key, the repository's file wins, problems of both kept", () => {
     const own = parseConfigFile("_extends: .github\ndecision:\n  alpha: 0.01\nignore_paths: [a/**]\n");
     const base = parseConfigFile("decision:\n  alpha: 0.2\n  max_regression: 0.3\n  bogus: 1\nignore_paths: [b/**]\n", "acme/.github:.github/experiment-hygiene.yml");
