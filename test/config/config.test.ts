@@ -231,3 +231,27 @@ describe("config validation", () => {
     expect(committed).toEqual(configJsonSchema());
   });
 });
+
+describe("docs/config.md", () => {
+  it("documents every key of the schema with its default", () => {
+    const doc = readFileSync(new URL("../../docs/config.md", import.meta.url), "utf8");
+    const rows = new Map(
+      [...doc.matchAll(/^\| `([^`]+)` \| (.+?) \|/gm)].map((m) => [m[1]!, m[2]!.replace(/`/g, "")] as const),
+    );
+    const missing: string[] = [];
+    const walk = (schema: any, prefix: string) => {
+      for (const [key, sub] of Object.entries<any>(schema.properties ?? {})) {
+        const path = prefix ? `${prefix}.${key}` : key;
+        if (sub.type === "object" && sub.properties) {
+          walk(sub, path);
+          continue;
+        }
+        const documented = rows.get(path);
+        const expected = sub.default === undefined ? "(none)" : typeof sub.default === "string" ? sub.default : JSON.stringify(sub.default);
+        if (documented !== expected) missing.push(`${path} (default ${expected}, documented ${documented ?? "nowhere"})`);
+      }
+    };
+    walk(configJsonSchema(), "");
+    expect(missing, "add or fix these rows in docs/config.md's key table").toEqual([]);
+  });
+});
