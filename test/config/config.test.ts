@@ -142,6 +142,16 @@ describe("config validation", () => {
     expect(problems.map((p) => p.key)).toEqual(["comment.enabeld", "decision.alpha"]);
   });
 
+  it("locates problems in flow mappings and in files with CRLF line endings", () => {
+    expect(configFromYaml("decision: {alpha: 5, alpah: 1}\n").problems.map((p) => [p.key, p.line, p.column])).toEqual([
+      ["decision.alpha", 1, 19],
+      ["decision.alpah", 1, 22],
+    ]);
+    expect(configFromYaml("enabled: true\r\ndecision:\r\n  alpha: 5\r\n").problems.map((p) => [p.key, p.line, p.column])).toEqual([
+      ["decision.alpha", 3, 10],
+    ]);
+  });
+
   it("drops only the bad items of a list", () => {
     const { config, problems } = configFromYaml("ignore_paths:\n  - vendor/**\n  - 3\n  - ''\n  - dist/**\n");
     expect(config.ignore_paths).toEqual(["vendor/**", "dist/**"]);
