@@ -94,7 +94,8 @@ export function parseConfigFile(text: string, file: string = CONFIG_PATH): Parse
   try {
     raw = doc.toJS({ maxAliasCount: 100 });
   } catch (err) {
-    return fatalFile(file, { key: "(file)", message: `cannot be read: ${firstLine((err as Error).message)}` });
+    const problem = { key: "(file)", message: `cannot be read: ${firstLine((err as Error).message)}` };
+    return { ...fatalFile(file, problem), ...(enabled !== undefined ? { enabled } : {}) };
   }
   if (raw === null || raw === undefined) return { file, value: {}, problems: [], fatal: false };
   if (typeof raw !== "object" || Array.isArray(raw)) {
@@ -114,7 +115,8 @@ export function parseConfigFile(text: string, file: string = CONFIG_PATH): Parse
     }
     p.problem.file = file;
   }
-  problems.sort((a, b) => (a.problem.line ?? Infinity) - (b.problem.line ?? Infinity) || (a.problem.column ?? 0) - (b.problem.column ?? 0));
+  const order = (p: LocatedProblem) => (p.problem.line ?? 1e9) * 1e6 + (p.problem.column ?? 0);
+  problems.sort((a, b) => order(a) - order(b));
   const out: ParsedConfigFile = {
     file,
     value,
