@@ -108,7 +108,7 @@ export async function runScan(targets: AsyncIterable<ScanTarget> | Iterable<Scan
       continue;
     }
     if (fatal) {
-      result.skipped = ".github/experiment-hygiene.yml cannot be read; fix it to resume reports";
+      result.skipped = ".github/experiment-hygiene.yml cannot be read (see the config problems); reports resume once it can";
       continue;
     }
     project ??= await loadProjectState(opts.posthog, {

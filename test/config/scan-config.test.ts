@@ -33,7 +33,7 @@ describe("runScan and the configuration file", () => {
     expect(gh.pendingMocks()).toStrictEqual([]);
     expect(result.posthogRequests).toBe(0);
     const repo = result.repositories[0]!;
-    expect(repo.skipped).toBe(".github/experiment-hygiene.yml cannot be read; fix it to resume reports");
+    expect(repo.skipped).toBe(".github/experiment-hygiene.yml cannot be read (see the config problems); reports resume once it can");
     expect(repo.configProblems).toHaveLength(1);
     expect(repo.configProblems[0]).toMatchObject({ key: "(file)", line: 4, column: 1, url: "https://github.com/acme/shop/blob/HEAD/.github/experiment-hygiene.yml#L4" });
     expect(warnings).toHaveLength(1);
