@@ -16,6 +16,7 @@ import { buildChangePlan, canWrite, findPendingPlan, planMarker, type ChangePlan
 import { findingsForExperiment, type ExperimentFindings } from "../chatops/findings.js";
 import { parseComment, type ChatCommand, type Target } from "../chatops/parse.js";
 import { resolveTarget } from "../chatops/targets.js";
+import { formatProblem, type ConfigResult } from "../config/load.js";
 import type { Config } from "../config/schema.js";
 import { explainRules } from "../decision/index.js";
 import {
@@ -32,7 +33,7 @@ import {
 } from "../github/chatops.js";
 import { listManagedIssues, type ManagedIssue } from "../github/issues.js";
 import { fetchPullRequestChanges } from "../github/pull-request-changes.js";
-import { loadRepoConfig } from "../github/repo-config.js";
+import { ConfigReadError, loadRepoConfig, webOrigin } from "../github/repo-config.js";
 import type { Logger, RepoRef } from "../github/types.js";
 import type { Experiment } from "../model.js";
 import {
@@ -54,15 +55,16 @@ import {
   renderAcknowledged,
   renderAnalysis,
   renderApprovalRequired,
+  renderConfigError,
   renderExecuted,
   renderPlan,
   renderPostHogFailure,
   renderRefusal,
   renderStatus,
   renderUsage,
+  withConfigProblems,
   type ReplyContext,
 } from "../render/chatops.js";
-import { escapeMarkdown } from "../render/markdown.js";
 
 /** What the handler needs from the app. */
 export interface IssueCommentDeps {
@@ -122,8 +124,6 @@ export async function handleIssueComment(context: CommentContext, deps: IssueCom
     return "already-answered";
   }
 
-  const { config, problems } = await loadRepoConfig(context);
-  if (problems.length > 0) log.warn({ problems }, "invalid .github/experiment-hygiene.yml; using defaults");
   const posthog = deps.posthog();
   const ctx: ReplyContext = {
     marker: replyMarker(comment.id),
@@ -131,10 +131,28 @@ export async function handleIssueComment(context: CommentContext, deps: IssueCom
     host: posthog?.host ?? "",
     projectId: posthog?.projectId ?? "",
   };
+  let loaded: ConfigResult;
+  try {
+    loaded = await loadRepoConfig(context.octokit, repo, { webBase: webOrigin(context.payload.repository.html_url) });
+  } catch (err) {
+    if (!(err instanceof ConfigReadError)) throw err;
+    log.warn({ err: err.message, status: err.status }, "could not read .github/experiment-hygiene.yml");
+    const reason = "GitHub did not return .github/experiment-hygiene.yml just now, so nothing was done. Try the command again in a minute.";
+    await postReply(context.octokit, repo, issue.number, renderRefusal(ctx, "The configuration could not be read", reason));
+    return "answered";
+  }
+  const { config, problems, fatal } = loaded;
+  if (problems.length > 0) {
+    log.warn({ problems: problems.map(formatProblem) }, fatal ? "unreadable .github/experiment-hygiene.yml" : "problems in .github/experiment-hygiene.yml; those keys use their defaults");
+  }
   const command = parsed.command;
   log.info({ command: command.name, user: author }, "chat-ops command");
 
   let body: string;
+  if (config.enabled && fatal) {
+    await postReply(context.octokit, repo, issue.number, renderConfigError(ctx, problems));
+    return "answered";
+  }
   if (!config.enabled) {
     body = renderRefusal(
       ctx,
@@ -172,10 +190,7 @@ export async function handleIssueComment(context: CommentContext, deps: IssueCom
       );
     }
   }
-  if (problems.length > 0) {
-    const list = problems.map((p) => `${p.key}: ${p.message}`).join("; ");
-    body = `${body.trimEnd()}\n\n> [!WARNING]\n> \`.github/experiment-hygiene.yml\` is invalid, so the defaults were used: ${escapeMarkdown(list)}\n`;
-  }
+  body = withConfigProblems(body, problems);
   if (parsed.ignoredCommands > 0) {
     body = `${body.trimEnd()}\n\n<sub>Only the first \`/experiment\` line of a comment is run; ${parsed.ignoredCommands} more ignored.</sub>\n`;
   }

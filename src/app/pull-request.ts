@@ -3,11 +3,14 @@
  * flag references and upsert the sticky comment.
  *
  * Failure policy: a PostHog outage, rate limit or bad key is logged and the existing comment is left
- * untouched (no comment about it: it is not the PR author's problem); a bad configuration file is shown
- * in the comment and the defaults are used.
+ * untouched (no comment about it: it is not the PR author's problem). Configuration (docs/config.md):
+ * `enabled: false` wins whenever it can be read; bad keys are listed in the comment and use their
+ * defaults, every other key applies; a file that is not YAML gets one config-error comment and nothing
+ * else (no analysis with defaults the repository did not choose).
  */
 import type { Context } from "probot";
-import { loadRepoConfig } from "../github/repo-config.js";
+import { formatProblem } from "../config/load.js";
+import { ConfigReadError, loadRepoConfig, webOrigin } from "../github/repo-config.js";
 import { fetchPullRequestChanges } from "../github/pull-request-changes.js";
 import { upsertStickyComment } from "../github/sticky-comment.js";
 import { analyzePullRequest } from "../pipeline/pull-request.js";
@@ -30,6 +33,8 @@ export type PullRequestOutcome =
   | "updated"
   | "unchanged"
   | "skipped-disabled"
+  | "config-error"
+  | "skipped-config-unreadable"
   | "skipped-closed"
   | "skipped-no-posthog"
   | "skipped-posthog-error"
@@ -48,14 +53,36 @@ export async function handlePullRequest(
   const log = context.log.child({ pr: pr.number, repo: context.payload.repository.full_name, delivery: context.id });
   if (pr.state === "closed") return "skipped-closed";
 
-  const { config, problems } = await loadRepoConfig(context);
-  if (problems.length > 0) log.warn({ problems }, "invalid .github/experiment-hygiene.yml; using defaults");
-  if (!config.enabled || !config.comment.enabled) return "skipped-disabled";
+  const { owner, repo } = context.repo();
+  let loaded;
+  try {
+    loaded = await loadRepoConfig(context.octokit, { owner, repo }, { webBase: webOrigin(context.payload.repository.html_url) });
+  } catch (err) {
+    if (!(err instanceof ConfigReadError)) throw err;
+    log.warn({ err: err.message, status: err.status }, "could not read .github/experiment-hygiene.yml; leaving the comment as it is");
+    return "skipped-config-unreadable";
+  }
+  const { config, problems, fatal } = loaded;
+  if (!config.enabled || (!fatal && !config.comment.enabled)) return "skipped-disabled";
+  if (problems.length > 0) {
+    log.warn(
+      { problems: problems.map(formatProblem) },
+      fatal ? "unreadable .github/experiment-hygiene.yml; posting only the config error" : "problems in .github/experiment-hygiene.yml; those keys use their defaults",
+    );
+  }
+  if (fatal) {
+    const result = await upsertStickyComment(
+      context.octokit,
+      { owner, repo, issue_number: pr.number },
+      { body: renderConfigProblemsComment(problems, { fatal: true }), botLogin: await deps.botLogin(), createIfMissing: true, log },
+    );
+    log.info({ action: result.action }, "config-error comment reconciled");
+    return "config-error";
+  }
 
   const posthog = deps.posthog();
   if (!posthog) return "skipped-no-posthog";
 
-  const { owner, repo } = context.repo();
   const changes = await fetchPullRequestChanges(context.octokit, { owner, repo, pull_number: pr.number }, log);
 
   let report;

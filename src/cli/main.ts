@@ -88,8 +88,9 @@ async function posthogFor(opts: { snapshot?: string; now?: string }, io: CliIo):
 async function loadConfig(path: string | undefined, io: CliIo): Promise<ConfigResult> {
   const file = path ?? ".github/experiment-hygiene.yml";
   const result = await readConfigFile(file, path !== undefined);
+  if (result.fatal) throw new CliError(`${file} cannot be read as configuration:\n${formatProblems(result.problems)}`, 2);
   if (result.problems.length > 0) {
-    io.stderr(`warning: ${file} is invalid; using the defaults:\n${formatProblems(result.problems)}\n`);
+    io.stderr(`warning: problems in ${file}; these keys are ignored or use their defaults:\n${formatProblems(result.problems)}\n`);
   }
   return result;
 }

@@ -21,9 +21,13 @@ const probability = (name: string) =>
     .gt(0, { error: `${name} is a probability strictly between 0 and 1` })
     .lt(1, { error: `${name} is a probability strictly between 0 and 1 (0.05, not 5)` });
 
-const positiveInt = (name: string) =>
-  z.number({ error: `${name} must be a number` }).int({ error: `${name} must be a whole number` }).min(0, {
-    error: `${name} must not be negative`,
+/**
+ * A whole number ≥ `min`. One range check only (with its own message): zod 4 runs every check and uses the
+ * type's `error` for checks without one, so a second bare `.min()` reported `-3` twice, once as "must be a number".
+ */
+const positiveInt = (name: string, min = 0) =>
+  z.number({ error: `${name} must be a number` }).int({ error: `${name} must be a whole number` }).min(min, {
+    error: min === 0 ? `${name} must not be negative` : `${name} must be at least ${min}`,
   });
 
 /** Auto-decision rule thresholds. */
@@ -61,7 +65,7 @@ export const decisionSchema = z
       .default(1000)
       .describe("Minimum exposures per variant when PostHog has no recommended sample size."),
     max_duration_days: z
-      .number()
+      .number({ error: "decision.max_duration_days must be a number" })
       .positive({ error: "decision.max_duration_days must be positive" })
       .default(14)
       .describe("Maximum duration in days when PostHog has no recommended running time."),
@@ -88,10 +92,7 @@ export const reportsSchema = z
       .enum(["referenced", "all"])
       .default("referenced")
       .describe("'referenced': experiments whose flag keys the default branch references; 'all': every experiment."),
-    reopen_after_days: z
-      .number()
-      .int()
-      .min(1)
+    reopen_after_days: positiveInt("reports.reopen_after_days", 1)
       .default(30)
       .describe("A hygiene issue a person closed stays closed this long unless the problem escalates."),
     labels: z
@@ -111,8 +112,7 @@ export const configSchema = z
       .object({
         enabled: z.boolean().default(true).describe("Post the sticky pull-request comment."),
         show_unknown_keys: z.boolean().default(true).describe("List SDK calls with flag keys PostHog does not know."),
-        max_experiments: positiveInt("comment.max_experiments")
-          .min(1)
+        max_experiments: positiveInt("comment.max_experiments", 1)
           .default(20)
           .describe("At most this many experiments are analysed per pull request."),
       })

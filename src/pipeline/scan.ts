@@ -7,9 +7,10 @@
  * costs a config read, a tarball download (scope `referenced`), an issue listing and the writes.
  */
 import type { API as ConfigApi } from "@probot/octokit-plugin-config";
-import { validateConfig, CONFIG_FILE, type ConfigProblem } from "../config/load.js";
-import type { Config } from "../config/schema.js";
+import { CONFIG_PATH, formatProblem, type ConfigProblem, type ConfigResult } from "../config/load.js";
+import { DEFAULT_CONFIG, type Config } from "../config/schema.js";
 import type { Finding } from "../detectors/index.js";
+import { ConfigReadError, loadRepoConfig } from "../github/repo-config.js";
 import { listManagedIssues, reconcileIssues, type PlannedAction } from "../github/issues.js";
 import { codeUrl, scanRepository } from "../github/repository-scan.js";
 import type { GitHubClient, Logger, RepoRef } from "../github/types.js";
@@ -66,16 +67,17 @@ export interface ScanResult {
 }
 
 /**
- * Read `.github/experiment-hygiene.yml` through the config plugin (default branch, org `.github` fallback,
- * `_extends`). Never throws: unreadable or invalid files give the defaults and problems.
+ * Read `.github/experiment-hygiene.yml` (default branch, org `.github` fallback, `_extends`; see
+ * `src/github/repo-config.ts`), key by key. Never throws: a file GitHub would not return is a fatal problem.
+ *
+ * @param webBase GitHub's web origin for links in the problems (`https://github.com`).
  */
-export async function readRepositoryConfig(octokit: ScanOctokit, repo: RepoRef): Promise<{ config: Config; problems: ConfigProblem[] }> {
+export async function readRepositoryConfig(octokit: ScanOctokit, repo: RepoRef, webBase?: string): Promise<ConfigResult> {
   try {
-    const { config } = await octokit.config.get({ ...repo, path: `.github/${CONFIG_FILE}` });
-    return validateConfig(Object.keys(config).length === 0 ? null : config);
+    return await loadRepoConfig(octokit, repo, { webBase: webBase ?? null });
   } catch (err) {
-    const result = validateConfig(null);
-    return { ...result, problems: [{ key: "(file)", message: `could not be read: ${(err as Error).message.split("\n")[0]}` }] };
+    if (!(err instanceof ConfigReadError)) throw err;
+    return { config: DEFAULT_CONFIG, problems: [{ key: "(file)", message: err.message, file: CONFIG_PATH }], fatal: true };
   }
 }
 
@@ -93,11 +95,20 @@ export async function runScan(targets: AsyncIterable<ScanTarget> | Iterable<Scan
     const name = `${target.repo.owner}/${target.repo.repo}`;
     const result: RepositoryScanResult = { repository: name, skipped: null, configProblems: [], findings: [], actions: [], error: null };
     results.push(result);
-    const { config, problems } = await readRepositoryConfig(target.octokit, target.repo);
+    const { config, problems, fatal } = await readRepositoryConfig(target.octokit, target.repo, opts.serverUrl ?? "https://github.com");
     result.configProblems = problems;
-    if (problems.length > 0) log.warn({ repository: name, problems }, "invalid .github/experiment-hygiene.yml; using defaults");
-    if (!config.enabled || !config.reports.enabled) {
+    if (problems.length > 0) {
+      log.warn(
+        { repository: name, problems: problems.map(formatProblem) },
+        fatal ? "unreadable .github/experiment-hygiene.yml; repository skipped" : "problems in .github/experiment-hygiene.yml; those keys use their defaults",
+      );
+    }
+    if (!config.enabled || (!fatal && !config.reports.enabled)) {
       result.skipped = "reports are not enabled in .github/experiment-hygiene.yml";
+      continue;
+    }
+    if (fatal) {
+      result.skipped = ".github/experiment-hygiene.yml cannot be read (see the config problems); reports resume once it can";
       continue;
     }
     project ??= await loadProjectState(opts.posthog, {

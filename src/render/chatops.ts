@@ -12,6 +12,8 @@ import { describeAcknowledgement } from "../pipeline/acknowledgements.js";
 import type { ExperimentReport } from "../pipeline/pull-request.js";
 import { effectSizeFromArms } from "../stats/index.js";
 import { formatNumber, formatP } from "../format.js";
+import type { ConfigProblem } from "../config/load.js";
+import { configErrorSection, configProblemsSection } from "./config-problems.js";
 import { KIND_LABELS } from "./findings.js";
 import { experimentUrl, featureFlagUrl } from "./links.js";
 import { code, escapeMarkdown, fitBody, formatCount, formatLift, formatPercent, link } from "./markdown.js";
@@ -50,6 +52,17 @@ export function renderUsage(ctx: Pick<ReplyContext, "marker" | "line">, problem:
 /** A short reply saying why nothing was done (plain-text reason, escaped here). */
 export function renderRefusal(ctx: Pick<ReplyContext, "marker" | "line">, title: string, reason: string): string {
   return finish([...head(ctx), `**${escapeMarkdown(title)}**`, "", escapeMarkdown(reason)]);
+}
+
+/** The reply when `.github/experiment-hygiene.yml` cannot be read at all: the problems, and nothing done. */
+export function renderConfigError(ctx: Pick<ReplyContext, "marker" | "line">, problems: ConfigProblem[]): string {
+  return finish([...head(ctx), ...configErrorSection(problems), "Nothing was done."]);
+}
+
+/** A reply with the "Config problems" block (bad keys that used their defaults) appended; unchanged when none. */
+export function withConfigProblems(body: string, problems: ConfigProblem[]): string {
+  if (problems.length === 0) return body;
+  return finish([body.trimEnd(), "", ...configProblemsSection(problems)]);
 }
 
 function findingsLines(f: ExperimentFindings | null): string[] {

@@ -7,6 +7,7 @@
 import type { ConfigProblem } from "../config/load.js";
 import type { Decision, DecisionKind, MetricAnalysis } from "../decision/index.js";
 import type { ExperimentReport, FlagSummary, PullRequestReport } from "../pipeline/pull-request.js";
+import { configErrorSection, configProblemsSection } from "./config-problems.js";
 import { experimentUrl, featureFlagUrl } from "./links.js";
 import {
   code,
@@ -185,14 +186,7 @@ export function renderPrComment(report: PullRequestReport, opts: PrCommentOption
   const { host, projectId } = report.posthog;
   const out: string[] = [PR_COMMENT_MARKER, "## 🧪 Experiment hygiene", ""];
 
-  if (opts.configProblems && opts.configProblems.length > 0) {
-    out.push(
-      "> [!WARNING]",
-      "> `.github/experiment-hygiene.yml` is invalid, so the defaults are used until it is fixed:",
-      ...opts.configProblems.map((p) => `> - ${code(p.key)}: ${escapeMarkdown(p.message)}`),
-      "",
-    );
-  }
+  out.push(...configProblemsSection(opts.configProblems ?? []));
 
   const active = report.flags.filter((f) => f.status === "added-or-modified");
   const removed = report.flags.filter((f) => f.status === "removed");
@@ -244,16 +238,10 @@ export function renderPrComment(report: PullRequestReport, opts: PrCommentOption
 }
 
 /**
- * The body used when the configuration is invalid but the PR references no flag: only the problems.
+ * The body with only the configuration's problems: when the PR references no flag, or (`fatal`) when the
+ * file cannot be read at all and nothing else is posted.
  */
-export function renderConfigProblemsComment(problems: ConfigProblem[]): string {
-  return [
-    PR_COMMENT_MARKER,
-    "## 🧪 Experiment hygiene",
-    "",
-    "> [!WARNING]",
-    "> `.github/experiment-hygiene.yml` is invalid, so the defaults are used until it is fixed:",
-    ...problems.map((p) => `> - ${code(p.key)}: ${escapeMarkdown(p.message)}`),
-    "",
-  ].join("\n");
+export function renderConfigProblemsComment(problems: ConfigProblem[], opts: { fatal?: boolean } = {}): string {
+  const section = opts.fatal ? configErrorSection(problems) : configProblemsSection(problems);
+  return fitBody([PR_COMMENT_MARKER, "## 🧪 Experiment hygiene", "", ...section].join("\n"));
 }

@@ -674,7 +674,7 @@ describe("configuration", () => {
     expect(reply.body()).toContain("**experiment-hygiene is turned off here**");
   });
 
-  it("names an invalid configuration file in the reply and uses the defaults", async () => {
+  it("names a bad key of the configuration with its line in the reply and answers with that key's default", async () => {
     const probot = await setup();
     const p = payload("/experiment help");
     const gh = nockAppAuth();
@@ -683,7 +683,28 @@ describe("configuration", () => {
     nockConfig(gh, "decision:\n  alpha: 7\n");
     const reply = nockReply(gh);
     await receive(probot, p);
+    expect(gh.pendingMocks()).toStrictEqual([]);
     expect(reply.body()).toContain("**Usage**");
-    expect(reply.body()).toContain("`.github/experiment-hygiene.yml` is invalid, so the defaults were used: decision.alpha:");
+    expect(reply.body()).toContain("**Config problems** in `.github/experiment-hygiene.yml`");
+    expect(reply.body()).toContain(
+      `- \`decision.alpha\` at [line 2, column 10](https://github.com/${OWNER}/${REPO}/blob/HEAD/.github/experiment-hygiene.yml#L2): is a probability strictly between 0 and 1 (0.05, not 5); the default 0.05 is used`,
+    );
+  });
+
+  it("answers a command with only the config error, line and column, when the file is not YAML", async () => {
+    const probot = await setup();
+    const p = payload("/experiment status new-checkout");
+    const gh = nockAppAuth();
+    gh.post(`/repos/${OWNER}/${REPO}/issues/comments/${p["comment"].id}/reactions`, { content: "eyes" }).reply(201, {});
+    gh.get(commentsPath).query({ per_page: "100" }).reply(200, []);
+    nockConfig(gh, "decision:\n  alpha: [0.05\n");
+    const reply = nockReply(gh);
+    await receive(probot, p); // no PostHog mock: any PostHog call would fail the test
+    expect(gh.pendingMocks()).toStrictEqual([]);
+    const body = reply.body();
+    expect(body).toContain("**Config error:**");
+    expect(body).toMatch(/\[line 3, column 1\]\(https:\/\/github\.com\/Codertocat\/Hello-World\/blob\/HEAD\/\.github\/experiment-hygiene\.yml#L3\): is not valid YAML/);
+    expect(body).toContain("Nothing was done.");
+    expect(body).not.toContain("api.github.com");
   });
 });

@@ -140,7 +140,7 @@ describe("pull_request", () => {
     expect(patched).toHaveBeenCalledTimes(1);
   });
 
-  it("names the bad key of an invalid config in the comment and uses the defaults", async () => {
+  it("names the bad keys of the config with their lines in the comment and uses the defaults for those keys only", async () => {
     const probot = await setup();
     const posted = vi.fn((_body: any) => true);
     const gh = nockAppAuth();
@@ -154,8 +154,11 @@ describe("pull_request", () => {
 
     expect(gh.pendingMocks()).toStrictEqual([]);
     const body: string = (posted.mock.calls[0] as any)[0].body;
-    expect(body).toContain("`decision.max_regression`");
-    expect(body).toContain("`decision.alpah`: unknown key");
+    expect(body).toContain(
+      "- `decision.max_regression` at [line 2, column 19](https://github.com/Codertocat/Hello-World/blob/HEAD/.github/experiment-hygiene.yml#L2): is a fraction between 0 and 1 (0.1 = 10%), not a percentage; the default 0.1 is used",
+    );
+    expect(body).toContain("- `decision.alpah` at [line 3, column 3]");
+    expect(body).toContain("unknown key, ignored — did you mean `decision.alpha`?");
     expect(body).toContain("✅ Promote `test`"); // still decided, with the defaults
   });
 
