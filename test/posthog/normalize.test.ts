@@ -268,7 +268,13 @@ describe("normalizeMetricResult", () => {
 
   it("sets error when PostHog returned no data", () => {
     const r = normalizeMetricResult(metric, parse("metric-empty.json"));
-    expect(r).toEqual({ metric, baseline: null, variants: [], error: 'PostHog returned no data for metric "Checkout funnel"' });
+    expect(r).toEqual({
+      metric,
+      baseline: null,
+      variants: [],
+      error: 'PostHog returned no data for metric "Checkout funnel"',
+      freshness: { computedAt: null, cached: false },
+    });
   });
 });
 
