@@ -17,7 +17,8 @@ import {
 } from "../matching/index.js";
 import type { Experiment, ExposureResult, FeatureFlag, Metric, MetricResult } from "../model.js";
 import type { PostHogApi } from "../posthog/index.js";
-import { PostHogSchemaError } from "../posthog/errors.js";
+import { PostHogQueryPendingError, PostHogSchemaError } from "../posthog/errors.js";
+import { comparePosthogHealth, type PosthogHealthView } from "../detectors/posthog-health.js";
 
 /** One matched experiment with everything the comment shows. */
 export interface ExperimentReport {
@@ -29,6 +30,19 @@ export interface ExperimentReport {
   decision: Decision | null;
   /** Set when PostHog's answer for this experiment could not be read; the message is for humans. */
   error: string | null;
+  /** PostHog was still computing the exposures at the client's deadline (`exposures` is then null). */
+  exposuresPending?: boolean;
+  /** What PostHog itself flags about the experiment's health, and where it disagrees with the decision's SRM check. */
+  posthogHealth?: PosthogHealthView;
+}
+
+/** Options of {@link analyzeExperiment}. */
+export interface AnalyzeExperimentOptions {
+  /**
+   * Recompute PostHog results older than this many hours (`max_data_age_hours`) before deciding; for
+   * writes. Without it PostHog's cache (up to 24 h) is accepted and the comment shows the data's age.
+   */
+  maxDataAgeHours?: number;
 }
 
 /** A flag referenced by the PR. */
@@ -160,6 +174,7 @@ export async function analyzeExperiment(
   config: Config,
   now: Date,
   log: Logger,
+  opts: AnalyzeExperimentOptions = {},
 ): Promise<ExperimentReport> {
   const report: ExperimentReport = {
     flagKey: summary.flagKey,
@@ -174,9 +189,15 @@ export async function analyzeExperiment(
     report.experiment = experiment;
     if (experiment.status !== "draft") {
       const metrics = metricsToQuery(experiment, config);
+      const fresh = opts.maxDataAgeHours !== undefined ? { maxAgeHours: opts.maxDataAgeHours, now } : {};
       const [exposures, ...results] = await Promise.all([
-        posthog.getExposures(experiment),
-        ...metrics.map((m) => posthog.getMetricResult(experiment, m)),
+        posthog.getExposures(experiment, fresh).catch((err: unknown) => {
+          if (!(err instanceof PostHogQueryPendingError)) throw err;
+          log.info({ experiment_id: experiment.id, query_id: err.queryId }, "PostHog is still computing exposures");
+          report.exposuresPending = true;
+          return null;
+        }),
+        ...metrics.map((m) => posthog.getMetricResult(experiment, m, fresh)),
       ]);
       report.exposures = exposures ?? null;
       report.metricResults = results;
@@ -188,6 +209,17 @@ export async function analyzeExperiment(
       config: config.decision,
       now,
     });
+    if (report.exposures) {
+      const d = report.decision;
+      const view = comparePosthogHealth(report.exposures, {
+        srm: d.srm === null ? null : d.reasons.some((r) => r.rule === "srm"),
+        srmReason:
+          d.srm === null
+            ? `it tests from ${config.decision.srm_min_exposures} exposures`
+            : `its p = ${Number(d.srm.pValue.toPrecision(2))} is not below decision.srm_alpha ${config.decision.srm_alpha}`,
+      });
+      if (view.flags.length > 0 || view.disagreements.length > 0) report.posthogHealth = view;
+    }
   } catch (err) {
     if (!(err instanceof PostHogSchemaError)) throw err;
     log.warn({ experiment_id: summary.id, err: err.message }, "unexpected PostHog response for experiment");
