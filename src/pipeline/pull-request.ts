@@ -16,7 +16,7 @@ import {
   type UnknownKey,
 } from "../matching/index.js";
 import type { Experiment, ExposureResult, FeatureFlag, Metric, MetricResult } from "../model.js";
-import type { PostHogApi } from "../posthog/index.js";
+import { isOlderThan, type PostHogApi } from "../posthog/index.js";
 import { PostHogQueryPendingError, PostHogSchemaError } from "../posthog/errors.js";
 import { comparePosthogHealth, type PosthogHealthView } from "../detectors/posthog-health.js";
 
@@ -226,4 +226,30 @@ export async function analyzeExperiment(
     report.error = `PostHog returned a response this app could not read (${err.message}).`;
   }
   return report;
+}
+
+/**
+ * Why a report's PostHog data is not good enough for a write, or null when it is: PostHog is still
+ * computing the exposures or a metric, or a result (exposures or metric, `last_refresh`) is more than
+ * `maxDataAgeHours` hours before `now` even after {@link analyzeExperiment} asked for a refresh.
+ *
+ * @returns a plain-text sentence for the refusal, or null
+ */
+export function dataNotFreshEnough(report: ExperimentReport, maxDataAgeHours: number, now: Date): string | null {
+  const pending = [
+    ...(report.exposuresPending ? ["the exposures"] : []),
+    ...report.metricResults.filter((r) => r.pending).map((r) => `metric "${r.metric.name}"`),
+  ];
+  if (pending.length > 0) {
+    return `PostHog is still computing ${pending.join(", ")}; a change needs complete results. Try again in a few minutes.`;
+  }
+  const stale = [
+    ...(report.exposures && isOlderThan(report.exposures.freshness, maxDataAgeHours, now) ? [report.exposures.freshness] : []),
+    ...report.metricResults.filter((r) => isOlderThan(r.freshness, maxDataAgeHours, now)).map((r) => r.freshness),
+  ];
+  if (stale.length > 0) {
+    const at = stale.map((f) => f?.computedAt ?? "an unknown time").sort()[0];
+    return `PostHog's results are from ${at}, older than max_data_age_hours (${maxDataAgeHours} h), and a refresh did not return newer ones. Try again in a few minutes.`;
+  }
+  return null;
 }
