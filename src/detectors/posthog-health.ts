@@ -14,7 +14,6 @@
  * exposures and > 3σ; its decision rules use `decision.srm_alpha` (0.001) from `decision.srm_min_exposures`.
  */
 import type { ExposureResult, PosthogHealthFinding } from "../model.js";
-import { formatCount } from "../format.js";
 
 /** PostHog's SRM threshold (`SAMPLE_RATIO_MISMATCH_P_VALUE` in health/checks/srm.py). */
 export const POSTHOG_SRM_P_VALUE = 0.001;
@@ -91,7 +90,7 @@ export function comparePosthogHealth(exposures: ExposureResult | null, app: AppH
   else if (bias === null || exposures.healthFindings !== undefined) view.posthogBiasRisk = false;
   if (!biasByFinding && bias) {
     view.flags.push(
-      `bias risk: ${formatCount(Math.round(bias.multipleVariantPercentage * 100) / 100)} % of exposed users saw more than one variant on an uneven split`,
+      `bias risk: ${Number(bias.multipleVariantPercentage.toFixed(2))} % of exposed users saw more than one variant on an uneven split`,
     );
   }
 
