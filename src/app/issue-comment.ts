@@ -42,7 +42,7 @@ import {
   findingKey,
   type Acknowledgement,
 } from "../pipeline/acknowledgements.js";
-import { analyzeExperiment, analyzePullRequest, type ExperimentReport } from "../pipeline/pull-request.js";
+import { analyzeExperiment, analyzePullRequest, dataNotFreshEnough, type ExperimentReport } from "../pipeline/pull-request.js";
 import {
   PostHogApprovalRequiredError,
   PostHogAuthError,
@@ -341,8 +341,12 @@ async function change(command: ChangeCommand, run: Run): Promise<string> {
   const posthog = requirePostHog(run);
   const now = run.deps.now();
   const experiment = await resolveOne(posthog, command.target);
-  const report = await analyzeExperiment(posthog, experiment, run.config, now, run.log);
+  // A change is decided on results no older than max_data_age_hours (older cached ones are recomputed).
+  const maxAge = run.config.max_data_age_hours;
+  const report = await analyzeExperiment(posthog, experiment, run.config, now, run.log, { maxDataAgeHours: maxAge });
   if (report.error) throw new Refusal("Cannot read the experiment", report.error);
+  const notFresh = dataNotFreshEnough(report, maxAge, now);
+  if (notFresh) throw new Refusal("PostHog's results are not fresh enough", `${notFresh} Nothing was changed.`);
   const managed = await managedIssues(run);
   const findings = findingsOf(managed, report.experiment.id, now);
   const variant = command.name === "promote" ? command.variant : null;

@@ -68,9 +68,15 @@ export interface PlanInput {
 /** A plan, or the reason none can be made (plain text, unescaped). */
 export type PlanResult = { ok: true; plan: ChangePlan; warnings: string[] } | { ok: false; refusal: string };
 
-/** The control variant: `control` when the experiment has it, else its first variant (PostHog's convention). */
+/**
+ * The control (baseline) variant: `stats_config.baseline_variant_key` when set and still a variant of the
+ * experiment, else `control` when the experiment has it, else its first variant (PostHog's convention,
+ * posthog-api.md §11).
+ */
 export function controlVariant(experiment: Experiment): string | null {
   const keys = experiment.variants.map((v) => v.key);
+  const baseline = experiment.analysis?.baselineVariantKey ?? null;
+  if (baseline !== null && keys.includes(baseline)) return baseline;
   return keys.includes("control") ? "control" : (keys[0] ?? null);
 }
 

@@ -124,6 +124,14 @@ export const configSchema = z
       .describe("Glob patterns of paths whose flag references are ignored, e.g. 'vendor/**'."),
     decision: decisionSchema.prefault({}),
     reports: reportsSchema.prefault({}),
+    max_data_age_hours: z
+      .number({ error: "max_data_age_hours must be a number" })
+      .positive({ error: "max_data_age_hours must be positive" })
+      .max(24, { error: "max_data_age_hours must be at most 24 (PostHog caches query results for 24 hours)" })
+      .default(6)
+      .describe(
+        "Writes (/experiment promote|rollback) and stall findings use PostHog results at most this many hours old; older cached results are recomputed first. PR comments accept PostHog's cache (up to 24 h) and show the data's age.",
+      ),
   })
   .strict();
 

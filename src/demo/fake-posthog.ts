@@ -135,7 +135,13 @@ export async function startFakePostHog(project: FakeProject, opts: FakePostHogOp
     }
     const rest = m[2] ?? "";
     if (req.method === "GET" && rest === "feature_flags/") {
-      return send(res, 200, page(state.url, url, project.flags, pageSize));
+      // PostHog hides archived flags unless `archived` is asked for (exclude_archived_unless_requested).
+      const archived = url.searchParams.get("archived");
+      const flags =
+        archived === null
+          ? project.flags.filter((f) => f["archived"] !== true)
+          : project.flags.filter((f) => (f["archived"] === true) === (archived === "true"));
+      return send(res, 200, page(state.url, url, flags, pageSize));
     }
     if (req.method === "GET" && rest === "experiments/") {
       const slim = project.experiments.map((e) => Object.fromEntries(SLIM_FIELDS.map((k) => [k, e[k] ?? null])));

@@ -17,8 +17,12 @@ import { MULTIPLE_KEY, assertNow, baseFinding, isLiveRun, q } from "./util.js";
 /** Minimum exposures per counted variant for exposures to count as healthy (2 × PostHog's 50). */
 export const BROKEN_METRIC_MIN_ARM_EXPOSURES = 100;
 
-/** Why one primary metric is considered broken, or null when it is not. */
+/**
+ * Why one primary metric is considered broken, or null when it is not. A metric PostHog is still computing
+ * (`pending`: an async query not finished by the client's deadline) is not broken.
+ */
 export function metricBreakage(result: MetricResult): { reason: "error" | "no-data" | "all-arms-failing"; detail: string } | null {
+  if (result.pending === true && result.error === null) return null;
   if (result.error !== null) return { reason: "error", detail: result.error };
   const arms: MetricArm[] = [...(result.baseline ? [result.baseline] : []), ...result.variants];
   if (result.baseline === null || arms.length === 0) return { reason: "no-data", detail: "no baseline data returned" };

@@ -23,6 +23,7 @@ import {
   round,
   sumSeries,
   sumTotals,
+  effectiveExposureEvent,
 } from "./util.js";
 
 /**
@@ -114,7 +115,7 @@ export function detectContamination(
     (mechanism
       ? "Turn on “Persist flag across authentication steps” (ensure_experience_continuity) or evaluate the flag " +
         "only after identify. "
-      : "Find where users switch variants (compare the $feature_flag_called events of users in $multiple) and " +
+      : `Find where users switch variants (compare the ${effectiveExposureEvent(experiment).event} events of users in $multiple) and ` +
         "make every evaluation use the same identifier. ") +
     "Changing bucketing mid-run is itself a mutation: reset the experiment after the fix." +
     (strict ? ' Alternatively count users by their first-seen variant (multiple variant handling "first_seen").' : "");

@@ -13,6 +13,7 @@ import { detectStall } from "./stall.js";
 import { FINDING_KINDS, type DetectorConfig, type DetectorState, type ExperimentData, type Finding } from "./types.js";
 import { assertNow, resolveConfig, resolveFlag } from "./util.js";
 import { detectZombie } from "./zombie.js";
+import { comparePosthogHealth } from "./posthog-health.js";
 
 export * from "./types.js";
 export { detectSrm, srmOnset, srmSignificant, srmTest } from "./srm.js";
@@ -23,6 +24,8 @@ export { BROKEN_METRIC_MIN_ARM_EXPOSURES, detectBrokenMetric, metricBreakage } f
 export { detectZombie, recentExposureShare, ZOMBIE_FLAT_SHARE, ZOMBIE_FLAT_WINDOW_DAYS } from "./zombie.js";
 export { detectDecidedStillRunning, detectStaleVariants, FINAL_DECISIONS } from "./lifecycle.js";
 export { selectValidityWatch, type WatchOptions, type WatchSelection } from "./watch.js";
+export { comparePosthogHealth, POSTHOG_SRM_P_VALUE, type AppHealthVerdicts, type PosthogHealthView } from "./posthog-health.js";
+export { effectiveExposureEvent, dataTime } from "./util.js";
 export { autoEvenSplit, DetectorInputError, isEvenSplit, resolveConfig, servedVariants } from "./util.js";
 
 /**
@@ -87,10 +90,30 @@ export function detectAll(state: DetectorState, config?: Partial<DetectorConfig>
   const findings: Finding[] = [];
   for (const experiment of state.experiments) {
     const data = experimentData(state, experiment, byFlagKey);
+    const own: Finding[] = [];
     for (const detect of DETECTORS) {
       const f = detect(experiment, data, cfg, state.now);
-      if (f) findings.push(f);
+      if (f) own.push(f);
     }
+    attachPosthogHealth(own, data);
+    findings.push(...own);
   }
   return findings.sort(compareFindings);
+}
+
+/**
+ * Adds PostHog's own health view (what it flags, where it disagrees) to the experiment's `srm` and
+ * `contamination` findings, when PostHog returned one ({@link comparePosthogHealth}). Mutates `own`.
+ */
+function attachPosthogHealth(own: Finding[], data: ExperimentData): void {
+  const srm = own.find((f) => f.kind === "srm");
+  const contamination = own.find((f) => f.kind === "contamination");
+  if (!srm && !contamination) return;
+  const view = comparePosthogHealth(data.exposures, { srm: !!srm, multipleVariants: !!contamination });
+  if (view.flags.length === 0 && view.disagreements.length === 0) return;
+  for (const f of [srm, contamination]) {
+    if (!f) continue;
+    const about = f.kind === "srm" ? /sample ratio/i : /several variants|bias risk/i;
+    f.posthogHealth = { flags: view.flags, disagreements: view.disagreements.filter((d) => about.test(d)) };
+  }
 }

@@ -8,8 +8,13 @@
  *   as UTC), so the gap is never overstated. "Healthy" = the baseline rate (exposures per active day) predicts
  *   at least {@link STALL_MIN_EXPECTED} exposures in the gap, i.e. P(no exposure | Poisson) < 0.001; a
  *   trickle of a few exposures a week is not a stall.
- * A paused experiment or an inactive flag is context, not a stall (no finding). A custom exposure event is
- * what the exposure query counted; it is named in the evidence and the cause.
+ * A paused experiment or an inactive flag is context, not a stall (no finding). The exposure event PostHog
+ * counts ({@link effectiveExposureEvent}: custom, else `resolved_exposure_event`, e.g. `$experiment_exposure`)
+ * is named in the evidence and the cause.
+ *
+ * Time is measured up to the data's `last_refresh` ({@link dataTime}), not the wall clock: a cached result
+ * says nothing about the hours after it was computed, so a 30-hour-old cache cannot make a 30-hour gap.
+ * The pipelines refresh results older than `max_data_age_hours` before judging stalls.
  */
 import type { Experiment } from "../model.js";
 import { formatCount } from "../format.js";
@@ -28,6 +33,8 @@ import {
   sumSeries,
   sumTotals,
   addDays,
+  dataTime,
+  effectiveExposureEvent,
 } from "./util.js";
 
 /** Minimum exposures the baseline rate must predict in the gap: ln(1000) ≈ 6.91, so P(0) = e^−λ < 0.001. */
@@ -50,9 +57,9 @@ export function detectStall(
   assertNow(now);
   if (!isLiveRun(experiment, data.flag) || !data.exposures || experiment.startDate === null) return null;
   const start = parseIso("start date", experiment.startDate);
-  const hoursSinceLaunch = (now.getTime() - start.getTime()) / HOUR_MS;
-  const event = experiment.exposureCriteria.exposureEvent ?? "$feature_flag_called";
-  const customEvent = experiment.exposureCriteria.exposureEvent !== null;
+  const asOf = dataTime(data.exposures.freshness, now);
+  const hoursSinceLaunch = (asOf.getTime() - start.getTime()) / HOUR_MS;
+  const { event, custom: customEvent } = effectiveExposureEvent(experiment);
   const flag = data.flag;
   const allGroupsZero = !!flag && flag.groups.length > 0 && flag.groups.every((g) => g.rolloutPercentage === 0);
   const aligned = alignCumulative(data.exposures.timeseries);
@@ -64,7 +71,7 @@ export function detectStall(
   const eventCause = customEvent
     ? `The experiment counts the custom exposure event ${event}: check that it is still sent and carries the ` +
       `$feature/${experiment.flagKey} property.`
-    : `Check that the code still evaluates the flag (${experiment.flagKey}) and sends $feature_flag_called — ` +
+    : `Check that the code still evaluates the flag (${experiment.flagKey}) and sends ${event} — ` +
       `e.g. the code path was removed or the flag is evaluated with local evaluation without sending events.`;
   const chart =
     aligned.days.length > 0
@@ -94,6 +101,7 @@ export function detectStall(
         custom_exposure_event: customEvent,
         hours_since_launch: round(hoursSinceLaunch, 1),
         hours_since_last_exposure: null,
+        ...(asOf !== now ? { data_as_of: asOf.toISOString() } : {}),
         total_exposures: 0,
         all_release_groups_zero: allGroupsZero,
       },
@@ -115,7 +123,7 @@ export function detectStall(
   if (lastInc < 0) return null; // totals without a series: nothing to date the gap with.
   const lastDay = aligned.days[lastInc] as string;
   const lastBound = parseIso("exposure day", lastDay).getTime() + DAY_MS;
-  const gapHours = (now.getTime() - lastBound) / HOUR_MS;
+  const gapHours = (asOf.getTime() - lastBound) / HOUR_MS;
   if (!(gapHours > config.stallHours)) return null;
   const activeDays = lastInc - firstInc + 1;
   const baselineTotal = cum[lastInc] as number;
@@ -142,6 +150,7 @@ export function detectStall(
       hours_since_launch: round(hoursSinceLaunch, 1),
       hours_since_last_exposure: round(gapHours, 1),
       last_exposure_day: lastDay,
+      ...(asOf !== now ? { data_as_of: asOf.toISOString() } : {}),
       total_exposures: total,
       baseline_per_day: round(perDay, 1),
       expected_in_gap: round(expectedInGap, 1),

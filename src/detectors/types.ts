@@ -66,6 +66,11 @@ export interface Finding {
   chart: FindingChart | null;
   /** stale-variants only: places in the repository's default branch that still reference the flag (filled by the scan). */
   codeReferences?: { file: string; line: number }[];
+  /**
+   * srm / contamination only, when PostHog returned its own health view: what PostHog itself flags and where
+   * it disagrees with this finding (plain text; `comparePosthogHealth` in `posthog-health.ts`).
+   */
+  posthogHealth?: { flags: string[]; disagreements: string[] };
 }
 
 /** A decision of the auto-decision rules and since when it has held. */

@@ -2,7 +2,7 @@
  * Shared helpers of the detectors: dates, experiment state, flag serving state, exposure series.
  * Pure functions; bad input throws {@link DetectorInputError}.
  */
-import type { ExposureSeries, Experiment, FeatureFlag, FlagGroup } from "../model.js";
+import type { DataFreshness, ExposureSeries, Experiment, FeatureFlag, FlagGroup } from "../model.js";
 import { DEFAULT_DETECTOR_CONFIG, type DetectorConfig, type Finding, type FindingKind } from "./types.js";
 
 /** Milliseconds in an hour and a day. */
@@ -239,4 +239,32 @@ export function assertNow(now: Date): void {
   if (!(now instanceof Date) || Number.isNaN(now.getTime())) {
     throw new DetectorInputError(`now must be a valid Date, got ${String(now)}`);
   }
+}
+
+/** PostHog's default exposure events: `$feature_flag_called`, and `$experiment_exposure` for newer experiments. */
+export const DEFAULT_EXPOSURE_EVENTS: readonly string[] = ["$feature_flag_called", "$experiment_exposure"];
+
+/**
+ * The event PostHog counts this experiment's exposures on: a custom `exposure_config.event` wins; otherwise
+ * the detail's `resolved_exposure_event` (`$experiment_exposure` for experiments started after PostHog's
+ * cutoff on teams in the rollout, `$feature_flag_called` before; products/experiments/backend/hogql_queries/
+ * exposure_query_logic.py); otherwise `$feature_flag_called` (older builds). Both default events carry the
+ * flag in `$feature_flag` and the variant in `$feature_flag_response`; a custom event carries
+ * `$feature/<flag key>`.
+ *
+ * @returns `{event, custom}`: `custom` is true for an event other than the two defaults.
+ */
+export function effectiveExposureEvent(experiment: Experiment): { event: string; custom: boolean } {
+  const event = experiment.exposureCriteria.exposureEvent ?? experiment.resolvedExposureEvent ?? "$feature_flag_called";
+  return { event, custom: !DEFAULT_EXPOSURE_EVENTS.includes(event) };
+}
+
+/**
+ * The time PostHog's data describes: its `last_refresh` (`freshness.computedAt`) when known and not after
+ * `now`, else `now`. Gaps measured up to this time are gaps in the data, not in PostHog's cache age: a
+ * result cached 30 hours ago cannot show the last 30 hours.
+ */
+export function dataTime(freshness: DataFreshness | undefined, now: Date): Date {
+  const at = freshness?.computedAt ? Date.parse(freshness.computedAt) : Number.NaN;
+  return Number.isFinite(at) && at <= now.getTime() ? new Date(at) : now;
 }

@@ -10,7 +10,7 @@ import { selectValidityWatch } from "../detectors/index.js";
 import type { Logger } from "../github/types.js";
 import { silentLogger } from "../github/types.js";
 import type { ActivityEntry, Experiment, ExposureResult, MetricResult } from "../model.js";
-import type { PostHogApi } from "../posthog/index.js";
+import { PostHogQueryPendingError, type PostHogApi } from "../posthog/index.js";
 import { DEFAULT_CONFIG, type DecisionConfig } from "../config/schema.js";
 
 /** Options of {@link loadProjectState}. */
@@ -27,6 +27,12 @@ export interface LoadProjectOptions {
   callBudget?: number;
   /** Decision thresholds used to compute each watched experiment's current decision. */
   decision?: DecisionConfig;
+  /**
+   * Exposure results older than this many hours are recomputed before the stall detector sees them
+   * (`max_data_age_hours`, default {@link DEFAULT_CONFIG}'s 6). A watched experiment whose exposures PostHog
+   * is still computing at the deadline is left without exposures this scan (no validity judgement).
+   */
+  maxDataAgeHours?: number;
   log?: Logger;
 }
 
@@ -53,8 +59,9 @@ const DAY_MS = 86_400_000;
  * Load flags, experiments and, for the validity-watch set, each experiment's detail, exposures, primary
  * metric result and flag activity since its start.
  *
- * Calls: flags and experiments lists (all pages), then 4 per watched experiment (detail, exposure query,
- * metric query, activity page).
+ * Calls: flags (all pages, plus the archived ones) and experiments lists (all pages), then 4 per watched
+ * experiment (detail, exposure query, metric query, activity page), plus the polls of queries PostHog runs
+ * asynchronously and a forced refresh of exposures older than `maxDataAgeHours`.
  *
  * @throws PostHogError subclasses from the client (a scan then reports nothing rather than half-truths).
  */
@@ -63,7 +70,8 @@ export async function loadProjectState(posthog: PostHogApi, opts: LoadProjectOpt
   const now = opts.now;
   const start = posthog.requestCount;
   const budget = opts.callBudget ?? 200;
-  const flags = await posthog.listFeatureFlags();
+  // Archived flags too: stale-flag logic must find the flag of an ended experiment even once it is archived.
+  const flags = await posthog.listFeatureFlags({ includeArchived: true });
   const listed = (await posthog.listExperiments()).filter((e) => !e.archived);
   const selection = selectValidityWatch(listed, now, {
     cap: opts.watchCap ?? 10,
@@ -87,11 +95,17 @@ export async function loadProjectState(posthog: PostHogApi, opts: LoadProjectOpt
       details.set(e.id, e);
       const primary = e.primaryMetrics[0];
       const [exp, result, activity] = await Promise.all([
-        posthog.getExposures(e),
+        posthog
+          .getExposures(e, { maxAgeHours: opts.maxDataAgeHours ?? DEFAULT_CONFIG.max_data_age_hours, now })
+          .catch((err: unknown) => {
+            if (!(err instanceof PostHogQueryPendingError)) throw err;
+            log.info({ experiment_id: e.id, query_id: err.queryId }, "PostHog is still computing exposures; no validity judgement this scan");
+            return null;
+          }),
         primary ? posthog.getMetricResult(e, primary) : Promise.resolve(null),
         e.flag ? posthog.getFlagActivity(e.flag.id, e.startDate ? { since: e.startDate } : {}) : Promise.resolve(null),
       ]);
-      exposures.set(e.id, exp);
+      if (exp) exposures.set(e.id, exp);
       if (result) metricResults.set(e.id, [result]);
       if (activity && e.flag) flagActivity.set(e.flag.id, activity);
       try {

@@ -16,8 +16,9 @@ import {
   type UnknownKey,
 } from "../matching/index.js";
 import type { Experiment, ExposureResult, FeatureFlag, Metric, MetricResult } from "../model.js";
-import type { PostHogApi } from "../posthog/index.js";
-import { PostHogSchemaError } from "../posthog/errors.js";
+import { isOlderThan, type PostHogApi } from "../posthog/index.js";
+import { PostHogQueryPendingError, PostHogSchemaError } from "../posthog/errors.js";
+import { comparePosthogHealth, type PosthogHealthView } from "../detectors/posthog-health.js";
 
 /** One matched experiment with everything the comment shows. */
 export interface ExperimentReport {
@@ -29,6 +30,19 @@ export interface ExperimentReport {
   decision: Decision | null;
   /** Set when PostHog's answer for this experiment could not be read; the message is for humans. */
   error: string | null;
+  /** PostHog was still computing the exposures at the client's deadline (`exposures` is then null). */
+  exposuresPending?: boolean;
+  /** What PostHog itself flags about the experiment's health, and where it disagrees with the decision's SRM check. */
+  posthogHealth?: PosthogHealthView;
+}
+
+/** Options of {@link analyzeExperiment}. */
+export interface AnalyzeExperimentOptions {
+  /**
+   * Recompute PostHog results older than this many hours (`max_data_age_hours`) before deciding; for
+   * writes. Without it PostHog's cache (up to 24 h) is accepted and the comment shows the data's age.
+   */
+  maxDataAgeHours?: number;
 }
 
 /** A flag referenced by the PR. */
@@ -160,6 +174,7 @@ export async function analyzeExperiment(
   config: Config,
   now: Date,
   log: Logger,
+  opts: AnalyzeExperimentOptions = {},
 ): Promise<ExperimentReport> {
   const report: ExperimentReport = {
     flagKey: summary.flagKey,
@@ -174,9 +189,15 @@ export async function analyzeExperiment(
     report.experiment = experiment;
     if (experiment.status !== "draft") {
       const metrics = metricsToQuery(experiment, config);
+      const fresh = opts.maxDataAgeHours !== undefined ? { maxAgeHours: opts.maxDataAgeHours, now } : {};
       const [exposures, ...results] = await Promise.all([
-        posthog.getExposures(experiment),
-        ...metrics.map((m) => posthog.getMetricResult(experiment, m)),
+        posthog.getExposures(experiment, fresh).catch((err: unknown) => {
+          if (!(err instanceof PostHogQueryPendingError)) throw err;
+          log.info({ experiment_id: experiment.id, query_id: err.queryId }, "PostHog is still computing exposures");
+          report.exposuresPending = true;
+          return null;
+        }),
+        ...metrics.map((m) => posthog.getMetricResult(experiment, m, fresh)),
       ]);
       report.exposures = exposures ?? null;
       report.metricResults = results;
@@ -188,10 +209,47 @@ export async function analyzeExperiment(
       config: config.decision,
       now,
     });
+    if (report.exposures) {
+      const d = report.decision;
+      const view = comparePosthogHealth(report.exposures, {
+        srm: d.srm === null ? null : d.reasons.some((r) => r.rule === "srm"),
+        srmReason:
+          d.srm === null
+            ? `it tests from ${config.decision.srm_min_exposures} exposures`
+            : `its p = ${Number(d.srm.pValue.toPrecision(2))} is not below decision.srm_alpha ${config.decision.srm_alpha}`,
+      });
+      if (view.flags.length > 0 || view.disagreements.length > 0) report.posthogHealth = view;
+    }
   } catch (err) {
     if (!(err instanceof PostHogSchemaError)) throw err;
     log.warn({ experiment_id: summary.id, err: err.message }, "unexpected PostHog response for experiment");
     report.error = `PostHog returned a response this app could not read (${err.message}).`;
   }
   return report;
+}
+
+/**
+ * Why a report's PostHog data is not good enough for a write, or null when it is: PostHog is still
+ * computing the exposures or a metric, or a result (exposures or metric, `last_refresh`) is more than
+ * `maxDataAgeHours` hours before `now` even after {@link analyzeExperiment} asked for a refresh.
+ *
+ * @returns a plain-text sentence for the refusal, or null
+ */
+export function dataNotFreshEnough(report: ExperimentReport, maxDataAgeHours: number, now: Date): string | null {
+  const pending = [
+    ...(report.exposuresPending ? ["the exposures"] : []),
+    ...report.metricResults.filter((r) => r.pending).map((r) => `metric "${r.metric.name}"`),
+  ];
+  if (pending.length > 0) {
+    return `PostHog is still computing ${pending.join(", ")}; a change needs complete results. Try again in a few minutes.`;
+  }
+  const stale = [
+    ...(report.exposures && isOlderThan(report.exposures.freshness, maxDataAgeHours, now) ? [report.exposures.freshness] : []),
+    ...report.metricResults.filter((r) => isOlderThan(r.freshness, maxDataAgeHours, now)).map((r) => r.freshness),
+  ];
+  if (stale.length > 0) {
+    const at = stale.map((f) => f?.computedAt ?? "an unknown time").sort()[0];
+    return `PostHog's results are from ${at}, older than max_data_age_hours (${maxDataAgeHours} h), and a refresh did not return newer ones. Try again in a few minutes.`;
+  }
+  return null;
 }

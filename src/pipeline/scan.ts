@@ -114,6 +114,7 @@ export async function runScan(targets: AsyncIterable<ScanTarget> | Iterable<Scan
     project ??= await loadProjectState(opts.posthog, {
       now: opts.now,
       decision: config.decision,
+      maxDataAgeHours: config.max_data_age_hours,
       log,
       ...(opts.watchCap !== undefined ? { watchCap: opts.watchCap } : {}),
       ...(opts.callBudget !== undefined ? { callBudget: opts.callBudget } : {}),

@@ -4,8 +4,10 @@
  * experiment, (de)activate a feature flag). Works over HTTP, a recording transport or a snapshot replay
  * (`snapshot.ts`; both refuse writes).
  */
-import type { ActivityEntry, Experiment, ExposureResult, FeatureFlag, Metric, MetricResult } from "../model.js";
-import { PostHogConfigError, PostHogError } from "./errors.js";
+import { createHash } from "node:crypto";
+import pLimit, { type LimitFunction } from "p-limit";
+import type { ActivityEntry, DataFreshness, Experiment, ExposureResult, FeatureFlag, Metric, MetricResult } from "../model.js";
+import { PostHogConfigError, PostHogError, PostHogQueryPendingError } from "./errors.js";
 import {
   normalizeActivity,
   normalizeExperiment,
@@ -21,6 +23,8 @@ import {
   metricResponseSchema,
   pageSchema,
   parseWith,
+  queryStatusResponseSchema,
+  queryStatusSchema,
 } from "./schemas.js";
 import type { PostHogSnapshot } from "./snapshot.js";
 import { snapshotTransport } from "./snapshot.js";
@@ -30,6 +34,7 @@ import {
   exposureQueryKey,
   flagActiveKey,
   getKey,
+  MAX_QUERY_CONCURRENCY,
   metricQueryKey,
   shipVariantKey,
   toPathAndQuery,
@@ -49,6 +54,85 @@ export type ExperimentConclusion = "won" | "lost" | "inconclusive" | "stopped_ea
 /** The accepted values of {@link ExperimentConclusion}, in PostHog's order. */
 export const EXPERIMENT_CONCLUSIONS: readonly ExperimentConclusion[] = ["won", "lost", "inconclusive", "stopped_early", "invalid"];
 
+/** PostHog's `conclusion_comment` limit (`max_length=4000` on the serializer; posthog-api.md §11), characters. */
+export const CONCLUSION_COMMENT_MAX_LENGTH = 4000;
+
+/**
+ * The keys PostHog's `ExperimentHoldoutType` allows in an `ExperimentExposureQuery` body (it allows no
+ * others; posthog-api.md §11). The experiment detail's holdout carries more (e.g. `team_id`); only these
+ * are sent.
+ */
+export const HOLDOUT_QUERY_FIELDS = ["id", "name", "description", "filters", "created_by", "created_at", "updated_at"] as const;
+
+/**
+ * How the client runs queries in PostHog's async mode (posthog-api.md §4, §11): `POST …/query/` with
+ * `refresh: "async"` answers at once — the cached result when PostHog has one (up to 24 h old), else
+ * HTTP 202 with `query_status {id, complete: false}` — and the client polls `GET …/query/{id}/` until the
+ * status is complete or `deadlineMs` has passed.
+ */
+export interface AsyncQueryOptions {
+  /** First wait before polling, ms. Default 1 000. */
+  pollIntervalMs?: number;
+  /** Waits double after each poll up to this, ms. Default 10 000. */
+  maxPollIntervalMs?: number;
+  /**
+   * Time one query (submit, optional forced refresh, polls) may take before it is reported as still
+   * computing, ms. Default 120 000. PostHog's experiment runners allow 600 s (`max_execution_time`); a
+   * query given up on keeps running in PostHog and its result is cached for the next look.
+   */
+  deadlineMs?: number;
+}
+
+/** Defaults of {@link AsyncQueryOptions}. */
+export const DEFAULT_ASYNC_QUERY = { pollIntervalMs: 1_000, maxPollIntervalMs: 10_000, deadlineMs: 120_000 } as const;
+
+/**
+ * Freshness wanted from a query (posthog-api.md §11: results are cached up to 24 h).
+ * Without `maxAgeHours` a cached result of any age is accepted (fine for a PR comment, which shows the
+ * age). With it, a result whose `last_refresh` is more than `maxAgeHours` before `now` is recomputed
+ * (`refresh: "force_async"`), as writes and stall decisions need.
+ */
+export interface QueryFreshnessOptions {
+  /** Hours, > 0. */
+  maxAgeHours?: number;
+  /** "Now" for the age. Default the wall clock. */
+  now?: Date;
+}
+
+/**
+ * Whether data computed at `freshness.computedAt` is more than `maxAgeHours` hours older than `now`.
+ * Unknown freshness (an older build that sends no `last_refresh`/`is_cached`) is not "older": there is
+ * nothing to compare. A cached result without `last_refresh` is treated as older (its age is unknown).
+ */
+export function isOlderThan(freshness: DataFreshness | undefined, maxAgeHours: number, now: Date): boolean {
+  if (!freshness) return false;
+  if (freshness.computedAt === null) return freshness.cached === true;
+  return now.getTime() - Date.parse(freshness.computedAt) > maxAgeHours * 3_600_000;
+}
+
+/**
+ * One lifecycle limiter per PostHog host + API key (+ concurrency), shared by every client of the process:
+ * PostHog counts concurrent queries per team/key, and a query holds its slot while it runs in PostHog,
+ * polls included — not only while its POST is open. Keys are hashed; the key itself is never stored.
+ */
+const queryLimiters = new Map<string, LimitFunction>();
+/** Clients built on a ready transport share a limiter per transport. */
+const transportLimiters = new WeakMap<object, LimitFunction>();
+
+function queryLimiterFor(host: string, apiKey: string | undefined, transport: object, concurrency: number): LimitFunction {
+  if (apiKey === undefined) {
+    let l = transportLimiters.get(transport);
+    if (!l) transportLimiters.set(transport, (l = pLimit(concurrency)));
+    return l;
+  }
+  const id = `${host}|${createHash("sha256").update(apiKey).digest("hex").slice(0, 16)}|${concurrency}`;
+  let l = queryLimiters.get(id);
+  if (!l) queryLimiters.set(id, (l = pLimit(concurrency)));
+  return l;
+}
+
+const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+
 /**
  * Access to one PostHog project: reads, plus three writes (`shipVariant`, `endExperiment`,
  * `setFeatureFlagActive`). Writes need `experiment:write` / `feature_flag:write`, are retried only on
@@ -61,9 +145,11 @@ export interface PostHogApi {
   readonly projectId: string;
   /**
    * All feature flags: `GET /api/projects/{pid}/feature_flags/?limit=100`, following `next` to the end.
-   * Deleted flags are excluded.
+   * Deleted flags are excluded. PostHog hides archived flags unless the request names `archived`
+   * (`exclude_archived_unless_requested`, posthog-api.md §11): with `includeArchived`, a second listing
+   * `?archived=true&limit=100` is merged in (by id), for logic that must see flags nobody uses any more.
    */
-  listFeatureFlags(): Promise<FeatureFlag[]>;
+  listFeatureFlags(opts?: { includeArchived?: boolean }): Promise<FeatureFlag[]>;
   /**
    * All (non-archived, PostHog's default) experiments: `GET …/experiments/?limit=100`, following `next`.
    * Newer builds return slim items without metrics, stats config or exposure criteria: those fields then
@@ -76,17 +162,24 @@ export interface PostHogApi {
    * Cumulative daily exposures per variant: `POST …/query/` with an `ExperimentExposureQuery` built from
    * `experiment.raw` (needs the embedded `feature_flag`, i.e. a detail or a list item that has it). A draft
    * (no `start_date`) resolves to an empty result without a request (PostHog returns nothing for drafts).
-   * @throws PostHogError when `experiment.raw.feature_flag` is missing.
+   * The query runs in PostHog's async mode ({@link AsyncQueryOptions}); `opts.maxAgeHours` forces a
+   * recomputation of an older cached result ({@link QueryFreshnessOptions}). The holdout is sent with
+   * {@link HOLDOUT_QUERY_FIELDS} only. `freshness`, `biasRisk` and `healthFindings` are filled when PostHog
+   * returns them (health findings of the detail are used when the response has none).
+   * @throws PostHogError when `experiment.raw.feature_flag` is missing; PostHogQueryPendingError when
+   *   PostHog is still computing at the deadline.
    */
-  getExposures(experiment: Experiment): Promise<ExposureResult>;
+  getExposures(experiment: Experiment, opts?: QueryFreshnessOptions): Promise<ExposureResult>;
   /**
    * Sufficient statistics and PostHog's verdict for one metric: `POST …/query/` with
    * `{kind: "ExperimentQuery", experiment_id, metric: metric.query}`. No data, validation failures, a
    * legacy metric (not supported by `ExperimentQuery`; no request is made) or a 4xx refusal such as
-   * HTTP 400 give a result with `error` set instead of a throw. Auth, 404, 429, 5xx, network and schema
-   * errors still throw.
+   * HTTP 400 give a result with `error` set instead of a throw. A query still computing at the deadline
+   * gives `pending: true` with `error: null` and no arms ("still computing", never a broken metric).
+   * Async mode and `opts` as {@link getExposures}; `freshness` from `last_refresh` / `is_cached`.
+   * Auth, 404, 429, 5xx, network and schema errors still throw.
    */
-  getMetricResult(experiment: Experiment, metric: Metric): Promise<MetricResult>;
+  getMetricResult(experiment: Experiment, metric: Metric, opts?: QueryFreshnessOptions): Promise<MetricResult>;
   /**
    * Activity log of a flag, newest first: `GET …/feature_flags/{id}/activity/?limit=100&page=N`.
    * Stops at the first entry older than `since` (ISO 8601; excluded), when there is no next page, or
@@ -95,7 +188,8 @@ export interface PostHogApi {
   getFlagActivity(flagId: number, opts?: { since?: string; maxPages?: number }): Promise<ActivityEntry[]>;
   /**
    * Ships a variant: `POST /api/projects/{pid}/experiments/{id}/ship_variant/` with
-   * `{variant_key, conclusion, conclusion_comment}` (`conclusion_comment` only when given).
+   * `{variant_key, conclusion, conclusion_comment}` (`conclusion_comment` only when given, cut to
+   * {@link CONCLUSION_COMMENT_MAX_LENGTH} characters with a trailing "…").
    * `release_to_everyone` is NOT sent: PostHog keeps the flag's release conditions and gives `variantKey`
    * 100 % of the split (others 0 %); a running experiment is ended (posthog-api.md §2).
    * Resolves with the experiment PostHog returns, normalised, or null when the response body is empty or
@@ -143,6 +237,8 @@ export interface PostHogClientOptions {
   queryConcurrency?: number;
   /** Per-attempt timeout, ms. Default 60 000. */
   timeoutMs?: number;
+  /** Async query polling and deadline ({@link DEFAULT_ASYNC_QUERY}). */
+  asyncQuery?: AsyncQueryOptions;
   logger?: PostHogLogger;
 }
 
@@ -182,6 +278,9 @@ export function createPostHogClient(opts: PostHogClientOptions): PostHogApi {
   let requestCount = 0;
   const base = `/api/projects/${pid}`;
   const queryPath = `${base}/query/`;
+  const concurrency = Math.max(1, Math.min(MAX_QUERY_CONCURRENCY, Math.floor(opts.queryConcurrency ?? MAX_QUERY_CONCURRENCY)));
+  const queryLimit = queryLimiterFor(host, opts.transport ? undefined : opts.apiKey, transport, concurrency);
+  const asyncOpts = { ...DEFAULT_ASYNC_QUERY, ...opts.asyncQuery };
 
   const get = (path: string): Promise<unknown> => {
     requestCount++;
@@ -205,6 +304,65 @@ export function createPostHogClient(opts: PostHogClientOptions): PostHogApi {
     }
     return normalizeExperiment(parsed.data, res as Record<string, unknown>);
   };
+
+  type QueryOutcome = { done: true; body: unknown } | { done: false; queryId: string };
+
+  /** A 202 answer of `POST …/query/`: its `query_status` while not complete, else null. */
+  const runningStatus = (res: unknown): { id: string } | null => {
+    if (!res || typeof res !== "object") return null;
+    const st = queryStatusSchema.safeParse((res as Record<string, unknown>).query_status);
+    return st.success && st.data.complete === false ? st.data : null;
+  };
+
+  /**
+   * POSTs one query body and, when PostHog answers with a running `query_status`, polls
+   * `GET …/query/{id}/` with doubling waits until it is complete or `deadline` (epoch ms) would pass.
+   * @throws PostHogError (status 400) when PostHog reports the query failed with a message.
+   */
+  async function submitAndWait(body: Record<string, unknown>, key: string, deadline: number): Promise<QueryOutcome> {
+    const res = await post(queryPath, body, key);
+    const running = runningStatus(res);
+    if (!running) return { done: true, body: res };
+    const pollPath = `${queryPath}${encodeURIComponent(running.id)}/`;
+    let wait = asyncOpts.pollIntervalMs;
+    for (;;) {
+      if (Date.now() + wait > deadline) return { done: false, queryId: running.id };
+      await sleep(wait);
+      const polled = parseWith(queryStatusResponseSchema, await get(pollPath), `GET ${pollPath}`).query_status;
+      if (polled.error) {
+        throw new PostHogError(`PostHog query ${running.id} failed: ${polled.error_message ?? "internal error"}`, {
+          endpoint: `GET ${pollPath}`,
+          status: 400,
+        });
+      }
+      if (polled.complete) return { done: true, body: polled.results ?? null };
+      wait = Math.min(wait * 2, asyncOpts.maxPollIntervalMs);
+    }
+  }
+
+  /**
+   * Runs one query in async mode under the per-host+key limiter (at most 3 in flight, polls included):
+   * `refresh: "async"` first (a cached result is fine); when `fresh.maxAgeHours` is set and the result's
+   * `last_refresh` is older, once more with `refresh: "force_async"`. Both share one deadline.
+   */
+  async function runQuery(query: Record<string, unknown>, key: string, fresh: QueryFreshnessOptions): Promise<QueryOutcome> {
+    return queryLimit(async () => {
+      const deadline = Date.now() + asyncOpts.deadlineMs;
+      const first = await submitAndWait({ query, refresh: "async" }, key, deadline);
+      if (!first.done || fresh.maxAgeHours === undefined) return first;
+      const cache = first.body && typeof first.body === "object" ? (first.body as Record<string, unknown>) : {};
+      const freshness: DataFreshness | undefined =
+        typeof cache.last_refresh === "string" || typeof cache.is_cached === "boolean"
+          ? {
+              computedAt: typeof cache.last_refresh === "string" && !Number.isNaN(Date.parse(cache.last_refresh)) ? cache.last_refresh : null,
+              cached: typeof cache.is_cached === "boolean" ? cache.is_cached : null,
+            }
+          : undefined;
+      if (!isOlderThan(freshness, fresh.maxAgeHours, fresh.now ?? new Date())) return first;
+      opts.logger?.debug({ key, last_refresh: freshness?.computedAt ?? null }, "PostHog result older than allowed, forcing a refresh");
+      return submitAndWait({ query, refresh: "force_async" }, key, deadline);
+    });
+  }
 
   /** Follows DRF `next` links; returns each parsed item with its original JSON object. */
   async function paginate<T extends z.ZodType>(
@@ -238,8 +396,15 @@ export function createPostHogClient(opts: PostHogClientOptions): PostHogApi {
       return requestCount;
     },
 
-    async listFeatureFlags() {
+    async listFeatureFlags(listOpts = {}) {
       const items = await paginate(`${base}/feature_flags/?limit=100`, featureFlagSchema);
+      if (listOpts.includeArchived) {
+        const seen = new Set(items.map(({ parsed }) => parsed.id));
+        for (const item of await paginate(`${base}/feature_flags/?archived=true&limit=100`, featureFlagSchema)) {
+          if (!seen.has(item.parsed.id)) items.push(item);
+          seen.add(item.parsed.id);
+        }
+      }
       return items.filter(({ parsed }) => !parsed.deleted).map(({ parsed }) => normalizeFlag(parsed));
     },
 
@@ -257,7 +422,7 @@ export function createPostHogClient(opts: PostHogClientOptions): PostHogApi {
       return normalizeExperiment(parsed, body as Record<string, unknown>);
     },
 
-    async getExposures(experiment) {
+    async getExposures(experiment, fresh = {}) {
       const raw = experiment.raw;
       if (!raw.start_date) {
         return { experimentId: experiment.id, timeseries: [], totals: {}, posthogSrm: null };
@@ -270,24 +435,29 @@ export function createPostHogClient(opts: PostHogClientOptions): PostHogApi {
           { endpoint: `POST ${queryPath}` },
         );
       }
-      const body = {
-        query: {
-          kind: "ExperimentExposureQuery",
-          experiment_id: experiment.id,
-          experiment_name: typeof raw.name === "string" && raw.name ? raw.name : experiment.name,
-          feature_flag: raw.feature_flag,
-          exposure_criteria: raw.exposure_criteria ?? null,
-          holdout: raw.holdout ?? null,
-          start_date: raw.start_date ?? null,
-          end_date: raw.end_date ?? null,
-        },
+      const query = {
+        kind: "ExperimentExposureQuery",
+        experiment_id: experiment.id,
+        experiment_name: typeof raw.name === "string" && raw.name ? raw.name : experiment.name,
+        feature_flag: raw.feature_flag,
+        exposure_criteria: raw.exposure_criteria ?? null,
+        holdout: holdoutForQuery(raw.holdout),
+        start_date: raw.start_date ?? null,
+        end_date: raw.end_date ?? null,
       };
-      const res = await post(queryPath, body, exposureQueryKey(queryPath, experiment.id));
-      const parsed = parseWith(exposureResponseSchema, res ?? {}, `POST ${queryPath} ExperimentExposureQuery`);
-      return normalizeExposures(experiment.id, parsed);
+      const outcome = await runQuery(query, exposureQueryKey(queryPath, experiment.id), fresh);
+      if (!outcome.done) {
+        throw new PostHogQueryPendingError(
+          `PostHog is still computing the exposures of experiment ${experiment.id} (query ${outcome.queryId}) after ${Math.round(asyncOpts.deadlineMs / 1000)} s`,
+          { endpoint: `POST ${queryPath}`, queryId: outcome.queryId },
+        );
+      }
+      const parsed = parseWith(exposureResponseSchema, outcome.body ?? {}, `POST ${queryPath} ExperimentExposureQuery`);
+      const detailFindings = experimentSchema.shape.health_findings.safeParse(raw.health_findings);
+      return normalizeExposures(experiment.id, parsed, detailFindings.success ? detailFindings.data : null);
     },
 
-    async getMetricResult(experiment, metric) {
+    async getMetricResult(experiment, metric, fresh = {}) {
       if (metric.metricType === "legacy-trends" || metric.metricType === "legacy-funnels") {
         return {
           metric,
@@ -296,10 +466,15 @@ export function createPostHogClient(opts: PostHogClientOptions): PostHogApi {
           error: `metric "${metric.name}" uses the legacy ${metric.metricType === "legacy-trends" ? "ExperimentTrendsQuery" : "ExperimentFunnelsQuery"} engine, which ExperimentQuery does not support`,
         };
       }
-      const body = { query: { kind: "ExperimentQuery", experiment_id: experiment.id, metric: metric.query } };
+      const query = { kind: "ExperimentQuery", experiment_id: experiment.id, metric: metric.query };
       let res: unknown;
       try {
-        res = await post(queryPath, body, metricQueryKey(queryPath, experiment.id, metric.uuid));
+        const outcome = await runQuery(query, metricQueryKey(queryPath, experiment.id, metric.uuid), fresh);
+        if (!outcome.done) {
+          opts.logger?.info({ experiment_id: experiment.id, metric: metric.uuid, query_id: outcome.queryId }, "PostHog is still computing a metric");
+          return { metric, baseline: null, variants: [], error: null, pending: true };
+        }
+        res = outcome.body;
       } catch (err) {
         // A plain PostHogError is a 4xx other than 401/403/404/429: PostHog refused this metric's query.
         if (err instanceof PostHogError && err.constructor === PostHogError && err.status !== undefined) {
@@ -401,7 +576,29 @@ function conclusionFields(
   if (comment !== undefined && typeof comment !== "string") {
     throw new PostHogError(`${op}: conclusionComment must be a string, got ${typeof comment}`, { endpoint: "client" });
   }
-  return { conclusion, ...(comment !== undefined ? { conclusion_comment: comment } : {}) };
+  return { conclusion, ...(comment !== undefined ? { conclusion_comment: capComment(comment) } : {}) };
+}
+
+/**
+ * `comment` cut to {@link CONCLUSION_COMMENT_MAX_LENGTH} characters (PostHog counts code points; UTF-16
+ * units are never fewer), ending in "…" when cut, without splitting a surrogate pair.
+ */
+function capComment(comment: string): string {
+  if (comment.length <= CONCLUSION_COMMENT_MAX_LENGTH) return comment;
+  let head = comment.slice(0, CONCLUSION_COMMENT_MAX_LENGTH - 1);
+  const last = head.charCodeAt(head.length - 1);
+  if (last >= 0xd800 && last <= 0xdbff) head = head.slice(0, -1);
+  return `${head}…`;
+}
+
+/**
+ * The experiment's holdout as `ExperimentHoldoutType` accepts it: only {@link HOLDOUT_QUERY_FIELDS}
+ * (absent keys stay absent), or null.
+ */
+function holdoutForQuery(holdout: unknown): Record<string, unknown> | null {
+  if (!holdout || typeof holdout !== "object" || Array.isArray(holdout)) return null;
+  const h = holdout as Record<string, unknown>;
+  return Object.fromEntries(HOLDOUT_QUERY_FIELDS.filter((k) => k in h).map((k) => [k, h[k]]));
 }
 
 /**

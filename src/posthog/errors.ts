@@ -88,3 +88,18 @@ export class PostHogSnapshotMissError extends PostHogError {
     this.key = key;
   }
 }
+
+/**
+ * An async query (`refresh: "async"`, posthog-api.md §4/§11) did not complete before the client's deadline.
+ * PostHog keeps computing it (and caches the result for the next look); the caller reports the data as
+ * "still computing", never as broken. `getMetricResult` turns this into `MetricResult.pending`;
+ * `getExposures` throws it.
+ */
+export class PostHogQueryPendingError extends PostHogError {
+  /** PostHog's query id (`query_status.id`). */
+  readonly queryId: string;
+  constructor(message: string, opts: { endpoint: string; queryId: string }) {
+    super(message, { endpoint: opts.endpoint });
+    this.queryId = opts.queryId;
+  }
+}

@@ -1,6 +1,14 @@
 /** Public API of the PostHog adapter. */
-export type { ExperimentConclusion, PostHogApi, PostHogClientOptions } from "./api.js";
-export { EXPERIMENT_CONCLUSIONS, createPostHogClient, createPostHogClientFromSnapshot } from "./api.js";
+export type { AsyncQueryOptions, ExperimentConclusion, PostHogApi, PostHogClientOptions, QueryFreshnessOptions } from "./api.js";
+export {
+  CONCLUSION_COMMENT_MAX_LENGTH,
+  DEFAULT_ASYNC_QUERY,
+  EXPERIMENT_CONCLUSIONS,
+  HOLDOUT_QUERY_FIELDS,
+  createPostHogClient,
+  createPostHogClientFromSnapshot,
+  isOlderThan,
+} from "./api.js";
 export type { PostHogConfig } from "./config.js";
 export { DEFAULT_POSTHOG_HOST, personalApiKeyProblem, POSTHOG_ALLOW_WRITES, posthogConfigFromEnv, posthogWritesFromEnv } from "./config.js";
 export {
@@ -10,6 +18,7 @@ export {
   PostHogError,
   PostHogNetworkError,
   PostHogNotFoundError,
+  PostHogQueryPendingError,
   PostHogRateLimitError,
   PostHogSchemaError,
   PostHogServerError,

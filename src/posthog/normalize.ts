@@ -7,6 +7,8 @@
  */
 import type {
   ActivityEntry,
+  AnalysisSettings,
+  DataFreshness,
   Experiment,
   ExperimentStatus,
   ExposureCriteria,
@@ -18,12 +20,15 @@ import type {
   MetricArm,
   MetricResult,
   MetricType,
+  PosthogHealthFinding,
   Variant,
 } from "../model.js";
 import type { z } from "zod";
 import type {
   RawArm,
   RawExperiment,
+  healthFindingSchema,
+  statsConfigSchema,
   RawExposureResponse,
   RawFeatureFlag,
   RawMetric,
@@ -254,6 +259,7 @@ export function normalizeExperiment(e: RawExperiment, original: Record<string, u
   });
 
   const sc = e.stats_config ?? null;
+  const resolvedExposureEvent = e.resolved_exposure_event?.trim() || null;
   return {
     id: e.id,
     name: e.name ?? `Experiment ${e.id}`,
@@ -274,6 +280,8 @@ export function normalizeExperiment(e: RawExperiment, original: Record<string, u
     statsMethod: sc?.method ?? DEFAULT_STATS_METHOD,
     alpha: sc?.frequentist?.alpha ?? DEFAULT_ALPHA,
     ciLevel: sc?.bayesian?.ci_level ?? DEFAULT_CI_LEVEL,
+    analysis: normalizeAnalysis(sc),
+    ...(resolvedExposureEvent ? { resolvedExposureEvent } : {}),
     variants,
     excludedVariants: e.excluded_variants ?? params?.excluded_variants ?? [],
     holdout,
@@ -288,11 +296,70 @@ export function normalizeExperiment(e: RawExperiment, original: Record<string, u
 }
 
 /**
+ * `stats_config` → {@link AnalysisSettings} (always filled; PostHog's defaults where a key is absent).
+ *
+ * - `baselineVariantKey`: `stats_config.baseline_variant_key` (trimmed), else null — the metric
+ *   response's `baseline.key` then names the baseline (PostHog: `control`, or the flag's first variant).
+ * - `cuped`: `stats_config.cuped.enabled === true` (cuped_config.py). Absent means "the project default",
+ *   which the API does not return: then false here, and each arm's `covariate_*` fields tell whether
+ *   PostHog adjusted it (`MetricArm.posthog.adjusted`).
+ * - `sequential`: `stats_config.frequentist.sequential_testing_enabled === true` and the method is
+ *   frequentist (`_resolve_sequential_settings` in hogql_queries/utils.py; same project-default caveat).
+ * - `informativePrior`: `bayesian.proper_prior === true` or `bayesian.prior.proper === true`. PostHog's
+ *   current runner reads only `ci_level`, `difference_type` and `prior_type` (its `GaussianPrior` is flat
+ *   unless `proper`), so this is false for every experiment seen so far.
+ */
+export function normalizeAnalysis(sc: z.infer<typeof statsConfigSchema> | null | undefined): AnalysisSettings {
+  const method = sc?.method ?? DEFAULT_STATS_METHOD;
+  return {
+    baselineVariantKey: sc?.baseline_variant_key?.trim() || null,
+    cuped: sc?.cuped?.enabled === true,
+    sequential: method === "frequentist" && sc?.frequentist?.sequential_testing_enabled === true,
+    informativePrior: method === "bayesian" && (sc?.bayesian?.proper_prior === true || sc?.bayesian?.prior?.proper === true),
+  };
+}
+
+/**
+ * Cache fields of a query response → {@link DataFreshness}, or undefined when the response carries
+ * neither (older builds, replays of old snapshots). `computedAt` is `last_refresh` when it parses as a date.
+ */
+export function normalizeFreshness(r: { is_cached?: boolean | null; last_refresh?: string | null }): DataFreshness | undefined {
+  const at = typeof r.last_refresh === "string" && !Number.isNaN(Date.parse(r.last_refresh)) ? r.last_refresh : null;
+  const cached = typeof r.is_cached === "boolean" ? r.is_cached : null;
+  if (at === null && cached === null) return undefined;
+  return { computedAt: at, cached };
+}
+
+/**
+ * PostHog health findings → {@link PosthogHealthFinding}s: `kind` = `code` (with `:subcode` when set),
+ * `severity` as given (null when absent), `message` = `title` and `detail` joined ("title: detail"), else
+ * the code. Kept verbatim; the renderer escapes them.
+ */
+export function normalizeHealthFindings(raw: readonly z.infer<typeof healthFindingSchema>[] | null | undefined): PosthogHealthFinding[] {
+  return (raw ?? []).map((f) => {
+    const title = f.title?.trim() ?? "";
+    const detail = f.detail?.trim() ?? "";
+    return {
+      kind: f.subcode ? `${f.code}:${f.subcode}` : f.code,
+      severity: f.severity ?? null,
+      message: title && detail ? `${title}: ${detail}` : title || detail || f.code,
+    };
+  });
+}
+
+/**
  * `ExperimentExposureQuery` response → {@link ExposureResult}. `exposure_counts` stay cumulative (per day,
  * posthog-api.md §4). `totals` is `total_exposures` (incl. `$multiple`), completed from the last cumulative
  * value of series it omits. An absent `timeseries` (draft experiment) gives an empty result.
+ * `biasRisk` is set when the build returns `bias_risk` (null = PostHog saw no risk); `healthFindings` come
+ * from the response's `health_findings`, else from the experiment detail's (`detailFindings`; PostHog
+ * attaches them to the detail in newer builds); `freshness` from `last_refresh` / `is_cached`.
  */
-export function normalizeExposures(experimentId: number, r: RawExposureResponse): ExposureResult {
+export function normalizeExposures(
+  experimentId: number,
+  r: RawExposureResponse,
+  detailFindings?: readonly z.infer<typeof healthFindingSchema>[] | null,
+): ExposureResult {
   const timeseries = (r.timeseries ?? []).map((s) => ({
     variant: s.variant,
     days: s.days,
@@ -302,13 +369,27 @@ export function normalizeExposures(experimentId: number, r: RawExposureResponse)
   for (const s of timeseries) totals[s.variant] = s.cumulative[s.cumulative.length - 1] ?? 0;
   Object.assign(totals, r.total_exposures ?? {});
   const srm = r.sample_ratio_mismatch;
-  return {
+  const out: ExposureResult = {
     experimentId,
     timeseries,
     totals,
     posthogSrm:
       srm && typeof srm.p_value === "number" ? { expected: srm.expected ?? {}, pValue: srm.p_value } : null,
   };
+  if (r.bias_risk !== undefined) {
+    const pct = r.bias_risk?.multiple_variant_percentage;
+    out.biasRisk = typeof pct === "number" ? { multipleVariantPercentage: pct } : null;
+  }
+  const findings = r.health_findings ?? detailFindings;
+  if (findings) out.healthFindings = normalizeHealthFindings(findings);
+  const freshness = normalizeFreshness(r);
+  if (freshness) out.freshness = freshness;
+  return out;
+}
+
+/** PostHog CUPED-adjusted this arm: it carries `covariate_*` sums (hogql_queries/utils.py `_copy_cuped_fields`). */
+function isAdjusted(a: RawArm): boolean {
+  return typeof a.covariate_sum === "number" || typeof a.covariate_sum_squares === "number" || typeof a.covariate_sum_product === "number";
 }
 
 function normalizeArm(a: RawArm, withVerdict: boolean): MetricArm {
@@ -331,6 +412,7 @@ function normalizeArm(a: RawArm, withVerdict: boolean): MetricArm {
       interval: interval ? [interval[0], interval[1]] : null,
       significant: a.significant ?? null,
     };
+    if (isAdjusted(a)) arm.posthog.adjusted = true;
   }
   return arm;
 }
@@ -356,7 +438,10 @@ export function normalizeMetricResult(metric: Metric, r: z.infer<typeof metricRe
       error = `PostHog validation failures for metric "${metric.name}": ${failures.join("; ")}`;
     }
   }
-  return { metric, baseline, variants, error };
+  const out: MetricResult = { metric, baseline, variants, error };
+  const freshness = normalizeFreshness(r);
+  if (freshness) out.freshness = freshness;
+  return out;
 }
 
 /** Activity-log entry → {@link ActivityEntry}. `user` is the display name, else the email, else null. */

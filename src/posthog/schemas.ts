@@ -96,6 +96,55 @@ const recommendationSchema = z.looseObject({
   recommended_sample_size: num.nullish(),
 });
 
+/**
+ * `stats_config` (posthog-api.md §3, §11). Field names as PostHog's runners read them
+ * (products/experiments/backend/hogql_queries/utils.py, cuped_config.py): `baseline_variant_key`,
+ * `cuped.enabled` (+ `lookback_days`), `frequentist.sequential_testing_enabled` (+
+ * `sequential_tuning_parameter`), `bayesian.prior_type`. Absent CUPED / sequential keys fall back to the
+ * project's default, which the API does not return.
+ */
+export const statsConfigSchema = z.looseObject({
+  method: z.enum(["bayesian", "frequentist"]).nullish(),
+  baseline_variant_key: str.nullish(),
+  cuped: z.looseObject({ enabled: z.boolean().nullish(), lookback_days: num.nullish() }).nullish(),
+  frequentist: z
+    .looseObject({
+      alpha: num.nullish(),
+      sequential_testing_enabled: z.boolean().nullish(),
+      sequential_tuning_parameter: num.nullish(),
+    })
+    .nullish(),
+  bayesian: z
+    .looseObject({
+      ci_level: num.nullish(),
+      prior_type: str.nullish(),
+      proper_prior: z.boolean().nullish(),
+      prior: z.looseObject({ proper: z.boolean().nullish() }).nullish(),
+    })
+    .nullish(),
+});
+
+/**
+ * One of PostHog's own health findings (`ExperimentHealthFinding` in
+ * products/experiments/backend/facade/contracts.py): `{code, subcode, severity, title, detail, evidence,
+ * actions, diagnostic_ref}`; severity `critical` | `warning` | `info`.
+ */
+export const healthFindingSchema = z.looseObject({
+  code: str,
+  subcode: str.nullish(),
+  severity: str.nullish(),
+  title: str.nullish(),
+  detail: str.nullish(),
+  evidence: z.record(str, z.unknown()).nullish(),
+  diagnostic_ref: str.nullish(),
+});
+
+/** Cache fields PostHog adds to every query response (posthog-api.md §4, §11). */
+const cacheFields = {
+  is_cached: z.boolean().nullish(),
+  last_refresh: str.nullish(),
+};
+
 /** An experiment: detail or slim list item (`ExperimentBasic`), old and new builds (posthog-api.md §3). */
 export const experimentSchema = z
   .looseObject({
@@ -119,13 +168,11 @@ export const experimentSchema = z
       .nullish(),
     running_time_calculation: recommendationSchema.nullish(),
     excluded_variants: z.array(str).nullish(),
-    stats_config: z
-      .looseObject({
-        method: z.enum(["bayesian", "frequentist"]).nullish(),
-        frequentist: z.looseObject({ alpha: num.nullish() }).nullish(),
-        bayesian: z.looseObject({ ci_level: num.nullish() }).nullish(),
-      })
-      .nullish(),
+    stats_config: statsConfigSchema.nullish(),
+    /** `$feature_flag_called` or `$experiment_exposure` (newest builds; posthog-api.md §11). */
+    resolved_exposure_event: str.nullish(),
+    /** Findings of PostHog's own health checks, on newer details (exp/health/registry.py). */
+    health_findings: z.array(healthFindingSchema).nullish(),
     holdout: z
       .looseObject({
         id: num,
@@ -178,6 +225,10 @@ export const exposureResponseSchema = z.looseObject({
   sample_ratio_mismatch: z
     .looseObject({ expected: z.record(str, num).nullish(), p_value: num.nullish() })
     .nullish(),
+  /** `BiasRisk` (exp/health/checks/bias_risk.py): `multiple_variant_percentage` 0–100. */
+  bias_risk: z.looseObject({ multiple_variant_percentage: num.nullish() }).nullish(),
+  health_findings: z.array(healthFindingSchema).nullish(),
+  ...cacheFields,
 });
 export type RawExposureResponse = z.infer<typeof exposureResponseSchema>;
 
@@ -199,6 +250,10 @@ export const armSchema = z.looseObject({
   credible_interval: interval.nullish(),
   confidence_interval: interval.nullish(),
   significant: z.boolean().nullish(),
+  /** CUPED covariate sums (present when PostHog adjusted this arm; hogql_queries/utils.py). */
+  covariate_sum: num.nullish(),
+  covariate_sum_squares: num.nullish(),
+  covariate_sum_product: num.nullish(),
 });
 export type RawArm = z.infer<typeof armSchema>;
 
@@ -206,7 +261,24 @@ export type RawArm = z.infer<typeof armSchema>;
 export const metricResponseSchema = z.looseObject({
   baseline: armSchema.nullish(),
   variant_results: z.array(armSchema).nullish(),
+  ...cacheFields,
 });
+
+/**
+ * The status of an async query (`QueryStatus`, posthog/api/query.py): in a 202 answer to `POST …/query/`
+ * with `refresh: "async"` (a cache miss), and in `GET …/query/{id}/` as `{query_status}` (202 while
+ * running, 200 when complete, 400/500 on an error). When complete, `results` holds the query's response.
+ */
+export const queryStatusSchema = z.looseObject({
+  id: str,
+  complete: z.boolean().nullish(),
+  error: z.boolean().nullish(),
+  error_message: str.nullish(),
+  results: z.unknown().optional(),
+});
+
+/** `GET …/query/{id}/` body. */
+export const queryStatusResponseSchema = z.looseObject({ query_status: queryStatusSchema });
 
 /** One activity-log entry (posthog-api.md §7). */
 export const activitySchema = z.looseObject({

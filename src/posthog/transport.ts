@@ -178,7 +178,12 @@ function errorBody(text: string): { code?: string; detail?: string } {
       const o = j as Record<string, unknown>;
       return {
         ...(typeof o.code === "string" ? { code: o.code } : {}),
-        ...(typeof o.detail === "string" ? { detail: o.detail.slice(0, 300) } : {}),
+        // DRF puts the reason in `detail`; PostHog's policy conflicts put it in `error` (posthog-api.md §11).
+        ...(typeof o.detail === "string"
+          ? { detail: o.detail.slice(0, 300) }
+          : typeof o.error === "string"
+            ? { detail: o.error.slice(0, 300) }
+            : {}),
       };
     }
   } catch {

@@ -17,7 +17,7 @@ import { configErrorSection, configProblemsSection } from "./config-problems.js"
 import { KIND_LABELS } from "./findings.js";
 import { experimentUrl, featureFlagUrl } from "./links.js";
 import { code, escapeMarkdown, fitBody, formatCount, formatLift, formatPercent, link } from "./markdown.js";
-import { experimentSection } from "./pr-comment.js";
+import { STILL_COMPUTING, dataLines, experimentSection } from "./pr-comment.js";
 
 /** What every reply needs. */
 export interface ReplyContext {
@@ -222,8 +222,15 @@ export function renderAnalysis(
   const results = report.metricResults;
   for (const a of [d.primary, ...d.guardrails]) {
     if (!a) continue;
-    lines.push(...analysisTable(a, results.find((r) => r.metric.uuid === a.metric.uuid), d, controlVariant(e)));
+    const result = results.find((r) => r.metric.uuid === a.metric.uuid);
+    if (result?.pending) {
+      const title = `${a.role === "primary" ? "Primary metric" : "Guardrail"}: ${escapeMarkdown(a.metric.name)}`;
+      lines.push(`#### ${title}`, "", `> ⏳ ${STILL_COMPUTING} this metric; ask again in a few minutes.`, "");
+      continue;
+    }
+    lines.push(...analysisTable(a, result, d, controlVariant(e)));
   }
+  lines.push(...dataLines(report));
   lines.push("#### Decision rules, in order", "", "| # | Rule | Outcome | Why |", "|---:|---|---|---|");
   outcomes.forEach((o, i) => {
     lines.push(`| ${i + 1} | ${code(o.rule)} | ${OUTCOME_ICON[o.status]} | ${escapeMarkdown(o.message)} |`);

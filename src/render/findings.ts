@@ -185,6 +185,16 @@ export function renderFindingIssue(finding: Finding, links: FindingLinks): { tit
   }
   if (f.cause) parts.push("### Suspected cause", text(f.cause));
   parts.push("### What to do", text(f.action));
+  if (f.posthogHealth && (f.posthogHealth.flags.length > 0 || f.posthogHealth.disagreements.length > 0)) {
+    const ph = f.posthogHealth;
+    parts.push(
+      "### What PostHog itself flags",
+      [
+        ...(ph.flags.length > 0 ? ph.flags.map((x) => `- ${text(x)}`) : ["- Nothing."]),
+        ...ph.disagreements.map((x) => `- ⚖️ ${text(x)}`),
+      ].join("\n"),
+    );
+  }
   if (f.chart && (f.kind === "srm" || f.kind === "contamination" || f.kind === "stall")) {
     const chart = renderChart(f.chart);
     if (chart) parts.push(f.chart.kind === "daily-share" ? "### Daily share" : "### Exposures", chart);

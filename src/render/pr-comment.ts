@@ -84,9 +84,10 @@ function metricTable(analysis: MetricAnalysis, decision: Decision): string[] {
   return lines;
 }
 
-function metricSection(title: string, analysis: MetricAnalysis, decision: Decision): string[] {
+function metricSection(title: string, analysis: MetricAnalysis, decision: Decision, pending = false): string[] {
   const m = analysis.metric;
   const head = `**${title}:** ${escapeMarkdown(m.name)} (${m.metricType}, goal: ${m.goal})`;
+  if (pending) return [head, "", `> ⏳ ${STILL_COMPUTING} this metric; it will appear on the next update.`, ""];
   if (analysis.error) return [head, "", `> ${escapeMarkdown(analysis.error)}`, ""];
   if (analysis.verdicts.length === 0) return [head, "", "> No results yet.", ""];
   return [head, "", ...metricTable(analysis, decision), ""];
@@ -143,6 +144,52 @@ function validityWarning(decision: Decision): string[] {
   ];
 }
 
+/** Wording of a query PostHog had not finished by the app's deadline (never called a broken metric). */
+export const STILL_COMPUTING = "PostHog is still computing";
+
+/** `2026-05-21T09:00:00Z` → `2026-05-21 09:00 UTC`. */
+function utcMinute(iso: string): string {
+  const d = new Date(iso);
+  return Number.isNaN(d.getTime()) ? iso : `${d.toISOString().slice(0, 16).replace("T", " ")} UTC`;
+}
+
+/**
+ * The age of the PostHog data behind a report: the oldest `last_refresh` among its exposure and metric
+ * results, and whether any came from PostHog's cache. Null when PostHog sent no `last_refresh`.
+ */
+export function dataAsOf(report: Pick<ExperimentReport, "exposures" | "metricResults">): { at: string; cached: boolean } | null {
+  const all = [report.exposures?.freshness, ...report.metricResults.map((r) => r.freshness)].filter((f) => f !== undefined);
+  const times = all.map((f) => f.computedAt).filter((t): t is string => t !== null && !Number.isNaN(Date.parse(t)));
+  if (times.length === 0) return null;
+  const oldest = times.reduce((a, b) => (Date.parse(a) <= Date.parse(b) ? a : b));
+  return { at: oldest, cached: all.some((f) => f.cached === true) };
+}
+
+/**
+ * Lines about the PostHog data behind a report (shared by the PR comment and `/experiment` replies):
+ * "data as of …" (oldest `last_refresh`, cached or fresh), exposures still computing, and what PostHog
+ * itself flags about the experiment's health with any disagreement with this app. Escaped Markdown.
+ */
+export function dataLines(report: ExperimentReport): string[] {
+  const lines: string[] = [];
+  if (report.exposuresPending) {
+    lines.push(`> ⏳ ${STILL_COMPUTING} the exposures; they will appear on the next update.`, "");
+  }
+  const ph = report.posthogHealth;
+  if (ph && (ph.flags.length > 0 || ph.disagreements.length > 0)) {
+    lines.push(
+      `**PostHog itself flags:** ${ph.flags.length > 0 ? ph.flags.map((f) => escapeMarkdown(f)).join("; ") : "nothing"}.`,
+      ...ph.disagreements.map((d) => `- ⚖️ ${escapeMarkdown(d)}`),
+      "",
+    );
+  }
+  const asOf = dataAsOf(report);
+  if (asOf) {
+    lines.push(`<sub>PostHog data as of ${utcMinute(asOf.at)}${asOf.cached ? " (PostHog's cached results)" : ""}.</sub>`, "");
+  }
+  return lines;
+}
+
 /**
  * One experiment's section of the PR comment (heading, status, decision and reasons, exposures with
  * progress, primary and guardrail tables). `/experiment status` shows the same section, so both agree.
@@ -164,10 +211,12 @@ export function experimentSection(report: ExperimentReport, host: string, projec
   for (const r of d.reasons) lines.push(`- ${escapeMarkdown(r.message)}`);
   lines.push("", `<sub>Multiple comparisons: ${escapeMarkdown(d.correction.description)}</sub>`, "");
   if (e.status !== "draft") {
+    const pending = (a: MetricAnalysis) => report.metricResults.some((r) => r.metric.uuid === a.metric.uuid && r.pending === true);
     lines.push(...exposureSection(report, d));
-    if (d.primary) lines.push(...metricSection("Primary metric", d.primary, d));
-    for (const g of d.guardrails) lines.push(...metricSection("Guardrail", g, d));
+    if (d.primary) lines.push(...metricSection("Primary metric", d.primary, d, pending(d.primary)));
+    for (const g of d.guardrails) lines.push(...metricSection("Guardrail", g, d, pending(g)));
   }
+  lines.push(...dataLines(report));
   return lines;
 }
 

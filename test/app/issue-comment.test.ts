@@ -26,8 +26,10 @@ import {
 } from "../support/github.js";
 import {
   API_KEY,
+  nockExperiment,
   nockExperimentList,
   nockExperimentReads as nockProjectExperimentReads,
+  nockMetric,
   POSTHOG,
   PROJECT_ID,
 } from "../support/posthog.js";
@@ -706,5 +708,63 @@ describe("configuration", () => {
     expect(body).toMatch(/\[line 3, column 1\]\(https:\/\/github\.com\/Codertocat\/Hello-World\/blob\/HEAD\/\.github\/experiment-hygiene\.yml#L3\): is not valid YAML/);
     expect(body).toContain("Nothing was done.");
     expect(body).not.toContain("api.github.com");
+  });
+});
+
+describe("promote on stale PostHog data (max_data_age_hours)", () => {
+  /** Experiment 101's reads, its exposures answered from a cache `ageHours` old for every refresh mode. */
+  function nockReadsWithCachedExposures(ageHours: number, refreshes: string[]): nock.Scope {
+    const scope = nock(POSTHOG);
+    nockExperimentList(scope, project);
+    nockExperiment(scope, project, 101);
+    const cached = {
+      ...(project.exposures["101"] as Record<string, unknown>),
+      is_cached: true,
+      last_refresh: new Date(NOW.getTime() - ageHours * 3_600_000).toISOString(),
+    };
+    scope
+      .post(`${base}/query/`, (b) => b?.query?.kind === "ExperimentExposureQuery" && !!refreshes.push(b.refresh))
+      .times(2)
+      .reply(200, cached);
+    const e = project.experiments.find((x) => x["id"] === 101)!;
+    for (const m of [...((e["metrics"] as any[]) ?? []), ...((e["metrics_secondary"] as any[]) ?? [])]) nockMetric(scope, project, 101, m.uuid);
+    return scope;
+  }
+
+  it("asks PostHog to recompute a 30-hour-old result and refuses the write while PostHog has nothing newer", async () => {
+    const probot = await setup();
+    const plan = await postPlan("/experiment promote new-checkout", 101);
+    const p = payload("/experiment promote new-checkout --confirm", { login: "carol" });
+    const gh = nockCommand(p, [plan]);
+    nockPermission(gh, "carol", "admin", "admin");
+    const reply = nockReply(gh, 9400);
+    const refreshes: string[] = [];
+    const ph = nockReadsWithCachedExposures(30, refreshes);
+    ph.post(`${base}/experiments/101/ship_variant/`).reply(200, {}); // must stay pending
+    await receive(probot, p);
+    expect(refreshes).toEqual(["async", "force_async"]);
+    expect(reply.body()).toContain("PostHog's results are not fresh enough");
+    expect(reply.body()).toMatch(/older than max\\?_data\\?_age\\?_hours \(6 h\)/);
+    expect(ph.pendingMocks()).toEqual([`POST ${POSTHOG}:443${base}/experiments/101/ship_variant/`]);
+  });
+
+  it("does not recompute a result younger than max_data_age_hours", async () => {
+    const probot = await setup();
+    const plan = await postPlan("/experiment promote new-checkout", 101);
+    const p = payload("/experiment promote new-checkout --confirm", { login: "carol" });
+    const gh = nockCommand(p, [plan]);
+    nockPermission(gh, "carol", "admin", "admin");
+    nockIssues(gh);
+    gh.get(`/repos/${OWNER}/${REPO}/pulls/${PR_NUMBER}`).reply(200, { number: PR_NUMBER, head: { sha: HEAD_SHA } });
+    gh.patch(`/repos/${OWNER}/${REPO}/issues/comments/${plan.id}`).reply(200, { id: plan.id });
+    const reply = nockReply(gh, 9401);
+    const refreshes: string[] = [];
+    const ph = nockReadsWithCachedExposures(2, refreshes);
+    const shipped = vi.fn((_b: any) => true);
+    ph.post(`${base}/experiments/101/ship_variant/`, shipped).reply(200, project.experiments.find((e) => e["id"] === 101) as nock.Body);
+    await receive(probot, p);
+    expect(refreshes).toEqual(["async"]);
+    expect(shipped).toHaveBeenCalledTimes(1);
+    expect(reply.body()).toContain("### ✅ Promoted `test`");
   });
 });

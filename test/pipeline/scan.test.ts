@@ -9,7 +9,17 @@ import { buildProject, DEMO_EXPERIMENTS } from "../../src/demo/project.js";
 import { runScan, type ScanTarget } from "../../src/pipeline/scan.js";
 import { createPostHogClient } from "../../src/posthog/index.js";
 import { makeTarGz } from "../support/tarball.js";
-import { API_KEY, POSTHOG, PROJECT_ID, nockExperiment, nockExposures, nockExperimentList, nockFlags, nockMetric } from "../support/posthog.js";
+import {
+  API_KEY,
+  POSTHOG,
+  PROJECT_ID,
+  nockArchivedFlags,
+  nockExperiment,
+  nockExposures,
+  nockExperimentList,
+  nockFlags,
+  nockMetric,
+} from "../support/posthog.js";
 
 const NOW = new Date("2026-11-20T12:00:00Z");
 const GH = "https://api.github.com";
@@ -33,6 +43,7 @@ function posthog() {
 function nockProject(): nock.Scope {
   const scope = nock(POSTHOG);
   nockFlags(scope, project);
+  nockArchivedFlags(scope, project);
   nockExperimentList(scope, project);
   for (const id of [101, 103]) {
     nockExperiment(scope, project, id);

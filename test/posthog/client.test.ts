@@ -147,6 +147,7 @@ describe("queries", () => {
         start_date: "2026-05-20T10:00:00Z",
         end_date: null,
       },
+      refresh: "async",
     });
     expect(r.totals).toEqual({ control: 260, test: 255, $multiple: 3 });
   });
@@ -180,6 +181,7 @@ describe("queries", () => {
     const r = await client().getMetricResult(e, m);
     expect(body).toEqual({
       query: { kind: "ExperimentQuery", experiment_id: 42, metric: (fixture("experiment-42.json").metrics as unknown[])[0] },
+      refresh: "async",
     });
     expect(r.error).toBeNull();
     expect(r.variants[0]?.posthog?.chanceToWin).toBe(0.93);

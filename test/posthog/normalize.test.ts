@@ -268,7 +268,13 @@ describe("normalizeMetricResult", () => {
 
   it("sets error when PostHog returned no data", () => {
     const r = normalizeMetricResult(metric, parse("metric-empty.json"));
-    expect(r).toEqual({ metric, baseline: null, variants: [], error: 'PostHog returned no data for metric "Checkout funnel"' });
+    expect(r).toEqual({
+      metric,
+      baseline: null,
+      variants: [],
+      error: 'PostHog returned no data for metric "Checkout funnel"',
+      freshness: { computedAt: null, cached: false },
+    });
   });
 });
 
@@ -294,5 +300,67 @@ describe("normalizeActivity", () => {
     });
     expect(b?.itemId).toBe("7");
     expect(b?.user).toBeNull();
+  });
+});
+
+describe("analysis settings, exposure event, CUPED and health (experiment-77-cuped-sequential.json)", () => {
+  const e = experiment(fixture("experiment-77-cuped-sequential.json"));
+
+  it("reads the whole stats_config and the resolved exposure event", () => {
+    expect(e.analysis).toEqual({ baselineVariantKey: "original", cuped: true, sequential: true, informativePrior: false });
+    expect(e.resolvedExposureEvent).toBe("$experiment_exposure");
+    expect(e.exposureCriteria.exposureEvent).toBeNull();
+  });
+
+  it("fills PostHog's defaults when stats_config is absent or partial", () => {
+    const raw = fixture("experiment-42.json");
+    expect(experiment(raw).analysis).toEqual({ baselineVariantKey: null, cuped: false, sequential: false, informativePrior: false });
+    expect(experiment(raw).resolvedExposureEvent).toBeUndefined();
+    // Sequential testing is a frequentist setting: ignored under the Bayesian method.
+    const bayes = experiment({ ...raw, stats_config: { method: "bayesian", frequentist: { sequential_testing_enabled: true } } });
+    expect(bayes.analysis?.sequential).toBe(false);
+  });
+
+  it("marks CUPED-adjusted arms and keeps the response's baseline key", () => {
+    const m: Metric = { ...metric, uuid: "rev-1", metricType: "mean" };
+    const r = normalizeMetricResult(m, parseWith(metricResponseSchema, fixture("metric-cuped-original-baseline.json"), "test"));
+    expect(r.baseline?.key).toBe("original");
+    expect(r.variants[0]?.key).toBe("redesign");
+    expect(r.variants[0]?.posthog).toEqual({
+      method: "frequentist",
+      chanceToWin: null,
+      pValue: 0.0121,
+      interval: [0.018, 0.142],
+      significant: true,
+      adjusted: true,
+    });
+    expect(r.freshness).toEqual({ computedAt: "2026-11-20T11:40:00Z", cached: false });
+    const plain = normalizeMetricResult(m, parseWith(metricResponseSchema, fixture("metric-sequential.json"), "test"));
+    expect(plain.variants[0]?.posthog?.adjusted).toBeUndefined();
+    expect(plain.variants[0]?.posthog?.pValue).toBe(1);
+  });
+
+  it("normalises health findings, bias risk and freshness of an exposure response", () => {
+    const r = normalizeExposures(77, parseWith(exposureResponseSchema, fixture("exposures-health-findings.json"), "test"));
+    expect(r.healthFindings).toEqual([
+      {
+        kind: "srm",
+        severity: "warning",
+        message:
+          "Users are not split across variants as configured: The distribution of users across variants doesn't match your configured rollout percentages (p < 0.001). This may indicate issues with randomization or data collection.",
+      },
+    ]);
+    expect(r.biasRisk).toBeNull();
+    expect(r.freshness).toEqual({ computedAt: "2026-11-20T11:55:00Z", cached: false });
+    expect(r.posthogSrm?.pValue).toBe(3.1e-6);
+  });
+
+  it("takes the detail's health findings when the exposure response has none", () => {
+    const detail = fixture<{ health_findings: unknown[] }>("experiment-77-cuped-sequential.json").health_findings;
+    const parsedDetail = parseWith(experimentSchema, fixture("experiment-77-cuped-sequential.json"), "test").health_findings;
+    expect(parsedDetail).toHaveLength(detail.length);
+    const r = normalizeExposures(77, parseWith(exposureResponseSchema, fixture("exposures-30h-old.json"), "test"), parsedDetail);
+    expect(r.healthFindings?.map((f) => f.kind)).toEqual(["bias_risk_multiple_excluded"]);
+    expect(r.freshness).toEqual({ computedAt: "2026-11-19T06:00:00Z", cached: true });
   });
 });

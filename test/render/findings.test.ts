@@ -168,3 +168,24 @@ describe("renderDashboardIssue", () => {
     expect(renderDashboardIssue([], links).body).toContain("No lifecycle findings");
   });
 });
+
+describe("PostHog's own health view in an issue body", () => {
+  it("shows what PostHog flags and the disagreement, escaped", () => {
+    const f: Finding = {
+      ...srmFinding(),
+      posthogHealth: {
+        flags: [`warning: ${HOSTILE}`],
+        disagreements: ["This app flags a sample ratio mismatch, but PostHog does not (PostHog's p = 0.02); PostHog only flags p < 0.001."],
+      },
+    };
+    const { body } = renderFindingIssue(f, LINKS);
+    const section = body.slice(body.indexOf("### What PostHog itself flags"));
+    expect(section).toContain("- ⚖️ This app flags a sample ratio mismatch, but PostHog does not");
+    expect(section).not.toContain("<img");
+    expect(section).not.toMatch(/(^|[^\\])@team/);
+  });
+
+  it("has no such section when PostHog returned no health view", () => {
+    expect(renderFindingIssue(srmFinding(), LINKS).body).not.toContain("What PostHog itself flags");
+  });
+});

@@ -25,6 +25,14 @@ export function nockFlags(scope: nock.Scope, project: FakeProject): nock.Scope {
     .reply(200, page(project.flags));
 }
 
+/** `GET …/feature_flags/?archived=true&limit=100` → the archived flags (none unless marked `archived`). */
+export function nockArchivedFlags(scope: nock.Scope, project: FakeProject): nock.Scope {
+  return scope
+    .get(`/api/projects/${project.projectId}/feature_flags/`)
+    .query({ archived: "true", limit: "100" })
+    .reply(200, page(project.flags.filter((f) => f["archived"] === true)));
+}
+
 /** `GET …/experiments/?limit=100` → slim list items (newest PostHog builds). */
 export function nockExperimentList(scope: nock.Scope, project: FakeProject): nock.Scope {
   const slim = project.experiments.map((e) => Object.fromEntries(SLIM.map((k) => [k, e[k] ?? null])));
