@@ -114,6 +114,21 @@ describe("usage errors exit 2 with one line", () => {
     expectOneLineError(r.err);
     expect(r.err).toMatch(/POSTHOG_PROJECT_ID must be a numeric project id/);
   });
+
+  it("scan with APP_ID but no private key", async () => {
+    const r = await run(["scan", "--dry-run"], { env: { ...ENV, APP_ID: "123" } });
+    expect(r.code).toBe(2);
+    expectOneLineError(r.err);
+    expect(r.err).toMatch(/PRIVATE_KEY/);
+  });
+
+  it("scan with a private key that is not a PEM key, without printing it", async () => {
+    const r = await run(["scan", "--dry-run"], { env: { ...ENV, APP_ID: "123", PRIVATE_KEY: "not-a-pem-secret-value" } });
+    expect(r.code).toBe(2);
+    expectOneLineError(r.err);
+    expect(r.err).toMatch(/cannot use the App credentials/);
+    expect(r.err).not.toContain("not-a-pem-secret-value");
+  });
 });
 
 describe("a malformed PostHog key is never printed", () => {
