@@ -76,7 +76,7 @@ const SECRET_VARIABLES = ["POSTHOG_PERSONAL_API_KEY", "GITHUB_TOKEN", "WEBHOOK_S
 /**
  * `text` with every secret from `env` replaced by `[redacted]`: the whole value, its trimmed form, and each
  * line of a multi-line value (a bad paste) of at least 4 characters, so a fragment quoted by an error
- * cannot leak either.
+ * cannot leak either; and the userinfo of any URL (`https://user:pass@host` → `https://[redacted]@host`).
  */
 export function redactSecrets(text: string, env: Record<string, string | undefined>): string {
   const pieces = new Set<string>();
@@ -89,7 +89,7 @@ export function redactSecrets(text: string, env: Record<string, string | undefin
   }
   let out = text;
   for (const piece of [...pieces].sort((a, b) => b.length - a.length)) out = out.split(piece).join("[redacted]");
-  return out;
+  return out.replace(/\b([a-z][a-z0-9+.-]*:\/\/)[^\s/?#@"']+@/gi, "$1[redacted]@");
 }
 
 /** One line: runs of whitespace that contain a line break become one space. */

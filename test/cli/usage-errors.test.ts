@@ -108,6 +108,15 @@ describe("usage errors exit 2 with one line", () => {
     expect(r.err).toMatch(/POSTHOG_PERSONAL_API_KEY is not set/);
   });
 
+  it("a POSTHOG_HOST that is not an http(s) URL, without its userinfo", async () => {
+    const r = await run(["pr", DIFF], { env: { ...ENV, POSTHOG_HOST: "ftp://admin:hunter2@posthog.example.com" } });
+    expect(r.code).toBe(2);
+    expectOneLineError(r.err);
+    expect(r.err).toMatch(/POSTHOG_HOST must be an http\(s\) URL/);
+    expect(r.err).not.toContain("hunter2");
+    expect(r.err).not.toContain("admin");
+  });
+
   it("a malformed project id", async () => {
     const r = await run(["pr", DIFF], { env: { ...ENV, POSTHOG_PROJECT_ID: "my-project" } });
     expect(r.code).toBe(2);
@@ -151,6 +160,12 @@ describe("redactSecrets", () => {
     const env = { POSTHOG_PERSONAL_API_KEY: " phx_aaaa\nphx_bbbb ", GITHUB_TOKEN: "ghs_token123" };
     expect(redactSecrets('Bearer " phx_aaaa\nphx_bbbb " and phx_aaaa, phx_bbbb, ghs_token123', env)).toBe(
       'Bearer "[redacted]" and [redacted], [redacted], [redacted]',
+    );
+  });
+
+  it("removes the userinfo of URLs", () => {
+    expect(redactSecrets('got "https://user:pa55@posthog.example.com/x" and http://tok@h', {})).toBe(
+      'got "https://[redacted]@posthog.example.com/x" and http://[redacted]@h',
     );
   });
 
