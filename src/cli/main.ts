@@ -8,16 +8,19 @@
  *   experiment-hygiene pr changes.diff --snapshot posthog.json     # replay instead of calling PostHog
  *   experiment-hygiene scan --repo owner/name --dry-run            # one hygiene scan (GITHUB_TOKEN)
  *   experiment-hygiene demo                                        # the bundled demo
+ *   experiment-hygiene --version
  *
  * PostHog settings come from the environment (POSTHOG_HOST, POSTHOG_PROJECT_ID, POSTHOG_PERSONAL_API_KEY).
- * Exit codes: 0 success, 1 failure (PostHog, files), 2 usage.
+ * Exit codes: 0 success, 1 failure (PostHog, files, internal), 2 usage: an ordinary user mistake (unknown
+ * command or option, input that is not a diff, a missing input or `--config` file, missing or malformed
+ * PostHog settings). Every error is one line on stderr, without a stack trace and without secrets.
  */
 import { readFile } from "node:fs/promises";
-import { existsSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { Command, CommanderError, Option } from "commander";
 import { formatProblems, readConfigFile, type ConfigResult } from "../config/load.js";
-import { changedLinesFromDiff, createFlagMatcher, matchDiff } from "../matching/index.js";
+import { changedLinesFromDiff, createFlagMatcher, DiffParseError, matchDiff, type ChangedLine } from "../matching/index.js";
 import { analyzePullRequest, type PullRequestReport } from "../pipeline/pull-request.js";
 import { recordProject } from "../pipeline/record.js";
 import {
@@ -26,6 +29,7 @@ import {
   createPostHogClientFromSnapshot,
   loadSnapshot,
   posthogConfigFromEnv,
+  PostHogConfigError,
   PostHogError,
   recordingTransport,
   saveSnapshot,
@@ -38,6 +42,14 @@ import { scanCommand, ScanUsageError, type ScanCommandOptions } from "./scan.js"
 
 /** Where the bundled demo files live (next to the sources, also shipped in the package). */
 export const DEMO_DIR = fileURLToPath(new URL("../../src/demo/", import.meta.url));
+
+/**
+ * The package's version, read at run time from `package.json` two directories above this file (the same
+ * for `src/cli/main.ts` and the built `dist/cli/main.js`; `package.json` is always part of the package).
+ */
+export const VERSION: string = (
+  JSON.parse(readFileSync(new URL("../../package.json", import.meta.url), "utf8")) as { version: string }
+).version;
 
 /** I/O streams of a CLI run (tests pass their own). */
 export interface CliIo {
@@ -59,6 +71,18 @@ export class CliError extends Error {
   }
 }
 
+/** One line: runs of whitespace that contain a line break become one space. */
+function oneLine(text: string): string {
+  return text.trim().replace(/\s*[\r\n]+\s*/g, " ");
+}
+
+/** A file the user named cannot be read: a usage error (exit 2) naming the file and the reason. */
+function unreadable(what: string, file: string, err: unknown): CliError {
+  const e = err as NodeJS.ErrnoException;
+  const reason = e.code === "ENOENT" ? "no such file" : e.code === "EISDIR" ? "is a directory" : e.code ?? e.message;
+  return new CliError(`cannot read ${what} ${file}: ${reason}`, 2);
+}
+
 async function readStream(stream: NodeJS.ReadableStream): Promise<string> {
   const chunks: Buffer[] = [];
   for await (const c of stream) chunks.push(typeof c === "string" ? Buffer.from(c) : (c as Buffer));
@@ -78,7 +102,9 @@ async function posthogFor(opts: { snapshot?: string; now?: string }, io: CliIo):
   let now = opts.now ? new Date(opts.now) : null;
   if (now && Number.isNaN(now.getTime())) throw new CliError(`--now: not an ISO 8601 date: ${opts.now}`, 2);
   if (opts.snapshot) {
-    const snapshot = await loadSnapshot(opts.snapshot);
+    const snapshot = await loadSnapshot(opts.snapshot).catch((err: unknown) => {
+      throw err instanceof PostHogError ? err : unreadable("snapshot", opts.snapshot!, err);
+    });
     return { posthog: createPostHogClientFromSnapshot(snapshot), now: now ?? new Date(snapshotNow(snapshot)) };
   }
   const cfg = posthogConfigFromEnv(io.env);
@@ -87,8 +113,10 @@ async function posthogFor(opts: { snapshot?: string; now?: string }, io: CliIo):
 
 async function loadConfig(path: string | undefined, io: CliIo): Promise<ConfigResult> {
   const file = path ?? ".github/experiment-hygiene.yml";
-  const result = await readConfigFile(file, path !== undefined);
-  if (result.fatal) throw new CliError(`${file} cannot be read as configuration:\n${formatProblems(result.problems)}`, 2);
+  const result = await readConfigFile(file, path !== undefined).catch((err: unknown) => {
+    throw new CliError((err as Error).message, 2); // names the file and the reason
+  });
+  if (result.fatal) throw new CliError(`${file} cannot be read as configuration: ${formatProblems(result.problems)}`, 2);
   if (result.problems.length > 0) {
     io.stderr(`warning: problems in ${file}; these keys are ignored or use their defaults:\n${formatProblems(result.problems)}\n`);
   }
@@ -100,13 +128,24 @@ async function readDiff(file: string | undefined, io: CliIo): Promise<string> {
     try {
       return await readFile(file, "utf8");
     } catch (err) {
-      throw new CliError(`cannot read diff ${file}: ${(err as Error).message}`);
+      throw unreadable("diff", file, err);
     }
   }
   if (io.stdinIsTTY) {
     throw new CliError("no diff: pass a file, or pipe one in (git diff origin/main...HEAD | experiment-hygiene pr)", 2);
   }
   return io.readStdin();
+}
+
+/** The changed lines of a diff; input that is not a unified diff is a usage error (exit 2). */
+function diffLines(diff: string, file: string | undefined): ChangedLine[] {
+  try {
+    return changedLinesFromDiff(diff);
+  } catch (err) {
+    if (!(err instanceof DiffParseError)) throw err;
+    const source = file && file !== "-" ? file : "standard input";
+    throw new CliError(`${source} is not a unified diff (${err.message.replace(/^changedLinesFromDiff: /, "")})`, 2);
+  }
 }
 
 /** The `--json` shape of `pr`. */
@@ -138,10 +177,10 @@ async function runPr(
   opts: { json?: boolean; snapshot?: string; config?: string; now?: string },
   io: CliIo,
 ): Promise<void> {
-  const diff = await readDiff(diffFile, io);
+  const lines = diffLines(await readDiff(diffFile, io), diffFile);
   const { config, problems } = await loadConfig(opts.config, io);
   const { posthog, now } = await posthogFor(opts, io);
-  const report = await analyzePullRequest({ lines: changedLinesFromDiff(diff), posthog, config, now });
+  const report = await analyzePullRequest({ lines, posthog, config, now });
   if (opts.json) io.stdout(`${JSON.stringify(prReportJson(report), null, 2)}\n`);
   else io.stdout(renderPrComment(report, { configProblems: problems }));
 }
@@ -150,15 +189,15 @@ async function runSnapshot(
   opts: { out: string; diff?: string; config?: string },
   io: CliIo,
 ): Promise<void> {
+  const lines = opts.diff ? diffLines(await readDiff(opts.diff, io), opts.diff) : null;
   const { config } = await loadConfig(opts.config, io);
   const cfg = posthogConfigFromEnv(io.env);
   const recorder = recordingTransport(createHttpTransport(cfg));
   const posthog = createPostHogClient({ host: cfg.host, projectId: cfg.projectId, transport: recorder });
   let flagKeys: Set<string> | undefined;
-  if (opts.diff) {
+  if (lines) {
     const flags = await posthog.listFeatureFlags();
-    const diff = await readDiff(opts.diff, io);
-    const matches = matchDiff(changedLinesFromDiff(diff), createFlagMatcher(flags.map((f) => f.key)));
+    const matches = matchDiff(lines, createFlagMatcher(flags.map((f) => f.key)));
     flagKeys = new Set(matches.flags.map((f) => f.flagKey));
   }
   const summary = await recordProject(posthog, config, flagKeys ? { flagKeys } : {});
@@ -194,8 +233,13 @@ export function buildProgram(io: CliIo = processIo): Command {
   const program = new Command()
     .name("experiment-hygiene")
     .description("Keeps PostHog A/B experiments honest, from GitHub.")
-    .showHelpAfterError()
-    .configureOutput({ writeOut: io.stdout, writeErr: io.stderr })
+    .version(VERSION, "-V, --version", "print the version")
+    .configureOutput({
+      writeOut: io.stdout,
+      writeErr: io.stderr,
+      // Usage errors: one line (commander puts "Did you mean …?" on a line of its own), then a pointer to help.
+      outputError: (text, write) => write(`${oneLine(text)} (see experiment-hygiene --help)\n`),
+    })
     .exitOverride();
   const snapshotOption = new Option("--snapshot <file>", "replay PostHog responses from a snapshot instead of calling PostHog");
   const configOption = new Option("--config <file>", "configuration file (default: .github/experiment-hygiene.yml if present)");
@@ -247,25 +291,22 @@ export function buildProgram(io: CliIo = processIo): Command {
 export async function runCli(argv: string[], io: CliIo = processIo): Promise<number> {
   io = redactingIo(io); // every line printed passes the redactor (src/redact.ts)
   const program = buildProgram(io);
+  const fail = (message: string, code: number): number => {
+    io.stderr(`error: ${oneLine(message)}\n`); // io redacts (src/redact.ts)
+    return code;
+  };
   try {
     await program.parseAsync(argv, { from: "user" });
     return 0;
   } catch (err) {
     if (err instanceof CommanderError) return err.exitCode === 0 ? 0 : 2;
-    if (err instanceof CliError) {
-      io.stderr(`error: ${err.message}\n`);
-      return err.exitCode;
-    }
-    if (err instanceof ScanUsageError) {
-      io.stderr(`error: ${err.message}\n`);
-      return 2;
-    }
-    if (err instanceof PostHogError) {
-      io.stderr(`error: ${err.message}\n`);
-      return 1;
-    }
-    io.stderr(`error: ${(err as Error).stack ?? String(err)}\n`);
-    return 1;
+    if (err instanceof CliError) return fail(err.message, err.exitCode);
+    if (err instanceof ScanUsageError) return fail(err.message, 2);
+    if (err instanceof PostHogConfigError) return fail(err.message, 2);
+    if (err instanceof PostHogError) return fail(err.message, 1);
+    // Not expected: still one line and no secrets; the name tells a bug report where to look.
+    const e = err instanceof Error ? err : new Error(String(err));
+    return fail(`unexpected ${e.name}: ${e.message}`, 1);
   }
 }
 

@@ -128,7 +128,16 @@ export async function scanCommand(
     botLogin = botLoginOverride || (await tokenBotLogin(octokit, ctx.env));
   } else {
     if (!ctx.env["APP_ID"]) throw new ScanUsageError("scan needs --repo owner/name with GITHUB_TOKEN, or App credentials (APP_ID and PRIVATE_KEY)");
-    const app = createProbot({ env: ctx.env as never });
+    if (!ctx.env["PRIVATE_KEY"]?.trim() && !ctx.env["PRIVATE_KEY_PATH"]?.trim()) {
+      throw new ScanUsageError("APP_ID is set but neither PRIVATE_KEY nor PRIVATE_KEY_PATH is (the App's PEM private key)");
+    }
+    let app: ReturnType<typeof createProbot>;
+    try {
+      app = createProbot({ env: ctx.env as never });
+    } catch (err) {
+      // Probot reads PRIVATE_KEY / PRIVATE_KEY_PATH here; its message never contains the key itself.
+      throw new ScanUsageError(`cannot use the App credentials: ${(err as Error).message} (PRIVATE_KEY must be a PEM private key, PRIVATE_KEY_PATH a readable file)`);
+    }
     targets = installationTargets(app);
     botLogin = botLoginOverride || (await appBotLogin(app));
   }

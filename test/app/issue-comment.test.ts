@@ -33,7 +33,7 @@ import {
   POSTHOG,
   PROJECT_ID,
 } from "../support/posthog.js";
-import vectors from "../../../shared/reference/stats-vectors.json" with { type: "json" };
+import vectors from "../fixtures/stats-vectors.json" with { type: "json" };
 
 const NOW = new Date("2026-11-20T12:00:00Z");
 /** A Bayesian funnel with the counts of stats-vectors.json `bayesian_beta_binomial` case 100_of_1000_vs_120_of_1000. */

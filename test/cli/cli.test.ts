@@ -115,9 +115,9 @@ describe("demo", () => {
 });
 
 describe("errors", () => {
-  it("names the missing PostHog variables", async () => {
+  it("names the missing PostHog variables (a usage error: exit 2)", async () => {
     const t = io({});
-    expect(await runCli(["pr", join(DEMO_DIR, "pr.diff")], t.io)).toBe(1);
+    expect(await runCli(["pr", join(DEMO_DIR, "pr.diff")], t.io)).toBe(2);
     expect(t.err()).toMatch(/POSTHOG_PROJECT_ID/);
     expect(t.err()).toMatch(/POSTHOG_PERSONAL_API_KEY/);
   });

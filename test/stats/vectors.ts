@@ -1,13 +1,14 @@
 /**
- * Loader and shapes for the team's reference vectors (`/work/shared/reference/stats-vectors.json`, computed
- * with scipy 1.17 / mpmath; statistics.md §10), plus a relative-tolerance assertion.
+ * Loader and shapes for the statistics reference vectors (`test/fixtures/stats-vectors.json`: the sections of
+ * the team's `shared/reference/stats-vectors.json` the tests use, computed with scipy 1.17 / mpmath;
+ * statistics.md §10), plus a relative-tolerance assertion. Nothing outside the repository is read.
  */
 import { readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { expect } from "vitest";
 
-/** test/stats/ → ../../../ is the directory holding both the repository (`main/`) and `shared/`. */
-export const VECTORS_URL = new URL("../../../shared/reference/stats-vectors.json", import.meta.url);
+/** The copy inside the repository (its `_source` field says where it comes from). */
+export const VECTORS_URL = new URL("../fixtures/stats-vectors.json", import.meta.url);
 
 export interface SrmCase {
   id: string;
