@@ -5,7 +5,7 @@
  * (`snapshot.ts`; both refuse writes).
  */
 import type { ActivityEntry, Experiment, ExposureResult, FeatureFlag, Metric, MetricResult } from "../model.js";
-import { PostHogConfigError, PostHogError } from "./errors.js";
+import { PostHogConfigError, PostHogError, PostHogPaginationError } from "./errors.js";
 import {
   normalizeActivity,
   normalizeExperiment,
@@ -61,7 +61,7 @@ export interface PostHogApi {
   readonly projectId: string;
   /**
    * All feature flags: `GET /api/projects/{pid}/feature_flags/?limit=100`, following `next` to the end.
-   * Deleted flags are excluded.
+   * Deleted flags are excluded. @throws PostHogPaginationError past the page cap (`maxPages`).
    */
   listFeatureFlags(): Promise<FeatureFlag[]>;
   /**
@@ -143,11 +143,18 @@ export interface PostHogClientOptions {
   queryConcurrency?: number;
   /** Per-attempt timeout, ms. Default 60 000. */
   timeoutMs?: number;
+  /** Total deadline of one HTTP request (retries and body read included), ms. Default 120 000. */
+  deadlineMs?: number;
+  /**
+   * Pages a `next`-linked list may take (100 items a page) before it fails with PostHogPaginationError
+   * instead of being silently truncated. Default {@link DEFAULT_MAX_LIST_PAGES} (50 → 5 000 items).
+   */
+  maxPages?: number;
   logger?: PostHogLogger;
 }
 
-/** Safety stop for `next`-based pagination (100 per page → 100 000 items). */
-const MAX_LIST_PAGES = 1000;
+/** Default page cap of `next`-based pagination (100 per page → 5 000 flags or experiments). */
+export const DEFAULT_MAX_LIST_PAGES = 50;
 
 /**
  * Creates a {@link PostHogApi}.
@@ -171,6 +178,7 @@ export function createPostHogClient(opts: PostHogClientOptions): PostHogApi {
       ...(opts.retry ? { retry: opts.retry } : {}),
       ...(opts.queryConcurrency !== undefined ? { queryConcurrency: opts.queryConcurrency } : {}),
       ...(opts.timeoutMs !== undefined ? { timeoutMs: opts.timeoutMs } : {}),
+      ...(opts.deadlineMs !== undefined ? { deadlineMs: opts.deadlineMs } : {}),
       ...(opts.logger ? { logger: opts.logger } : {}),
     });
   } else {
@@ -179,6 +187,7 @@ export function createPostHogClient(opts: PostHogClientOptions): PostHogApi {
     ]);
   }
 
+  const maxListPages = opts.maxPages ?? DEFAULT_MAX_LIST_PAGES;
   let requestCount = 0;
   const base = `/api/projects/${pid}`;
   const queryPath = `${base}/query/`;
@@ -216,10 +225,17 @@ export function createPostHogClient(opts: PostHogClientOptions): PostHogApi {
     const seen = new Set<string>();
     let path: string | null = firstPath;
     while (path !== null) {
-      if (seen.has(path) || seen.size >= MAX_LIST_PAGES) {
-        throw new PostHogError(`pagination of ${firstPath} did not end (page ${path} repeated or over ${MAX_LIST_PAGES} pages)`, {
+      if (seen.has(path)) {
+        throw new PostHogPaginationError(`pagination of GET ${firstPath} did not end: PostHog linked back to page ${path}`, {
           endpoint: `GET ${path}`,
         });
+      }
+      if (seen.size >= maxListPages) {
+        throw new PostHogPaginationError(
+          `pagination of GET ${firstPath} did not end within ${maxListPages} pages (the cap, POSTHOG_MAX_PAGES); ` +
+            `refusing to go on with a partial list`,
+          { endpoint: `GET ${path}` },
+        );
       }
       seen.add(path);
       const body = await get(path);

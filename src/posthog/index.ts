@@ -10,7 +10,9 @@ export {
   PostHogError,
   PostHogNetworkError,
   PostHogNotFoundError,
+  PostHogPaginationError,
   PostHogRateLimitError,
+  PostHogRedirectError,
   PostHogSchemaError,
   PostHogServerError,
   PostHogSnapshotMissError,
@@ -41,6 +43,7 @@ export type {
   TransportRequest,
 } from "./transport.js";
 export {
+  DEFAULT_REQUEST_DEADLINE_MS,
   DEFAULT_RETRY,
   MAX_QUERY_CONCURRENCY,
   createHttpTransport,
