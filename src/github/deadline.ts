@@ -73,7 +73,7 @@ export function addRequestDeadline<T extends HookableOctokit>(octokit: T, deadli
 
 /**
  * A view of `octokit` whose calls (`request`, `paginate`, `graphql`, `rest.<scope>.<method>`, and plugin
- * namespaces such as `config.get`) throw `signal.reason` once `signal` has aborted, so the abandoned work
+ * namespaces such as `config.get`) reject with `signal.reason` once `signal` has aborted, so the abandoned work
  * of one repository cannot write anything, while the underlying instance (shared by other repositories
  * of the same installation) keeps working. Pages of `paginate` are checked one by one.
  *
@@ -83,7 +83,8 @@ export function guardOctokit<T extends object>(octokit: T, signal: AbortSignal):
   const guardFn = <F extends (...args: never[]) => unknown>(fn: F, self: unknown): F =>
     new Proxy(fn, {
       apply(target, _this, args) {
-        signal.throwIfAborted();
+        // Octokit's calls are async: refuse with a rejected promise, as the real call would fail.
+        if (signal.aborted) return Promise.reject(signal.reason as Error);
         return Reflect.apply(target, self, args);
       },
     });

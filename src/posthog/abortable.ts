@@ -4,7 +4,7 @@
 import type { PostHogApi } from "./api.js";
 
 /**
- * Wraps `client` so that every method call throws `signal.reason` once `signal` has aborted, and a call in
+ * Wraps `client` so that every method call rejects with `signal.reason` once `signal` has aborted, and a call in
  * flight rejects with it the moment the signal aborts (the HTTP request itself ends at its own request
  * deadline). Properties (`host`, `projectId`, `requestCount`) pass through. The shared client is not
  * modified, so other events keep using it.
@@ -17,7 +17,7 @@ export function abortablePostHog(client: PostHogApi, signal: AbortSignal): PostH
       const v = Reflect.get(target, prop, target) as unknown;
       if (typeof v !== "function") return v;
       return (...args: unknown[]) => {
-        signal.throwIfAborted();
+        if (signal.aborted) return Promise.reject(signal.reason as Error);
         const running = Promise.resolve(Reflect.apply(v as (...a: unknown[]) => unknown, target, args));
         running.catch(() => undefined);
         let onAbort: (() => void) | undefined;
