@@ -117,7 +117,8 @@ describe("pull_request deadline", () => {
     gh.patch(`/repos/${OWNER}/${REPO}/issues/comments/2`, patched).reply(200, { id: 2 });
     const ph = nockAnalysis(project, [101]); // the second event's reads (the first never reaches HTTP)
     const unmatched: string[] = [];
-    nock.emitter.on("no match", (req: { method?: string; path?: string }) => unmatched.push(`${req.method} ${req.path}`));
+    const onNoMatch = (req: { method?: string; path?: string }) => unmatched.push(`${req.method} ${req.path}`);
+    nock.emitter.on("no match", onNoMatch);
 
     try {
       const first = probot.receive({ id: "d-stuck", name: "pull_request", payload: opened() });
@@ -146,7 +147,7 @@ describe("pull_request deadline", () => {
     await new Promise((resolve) => setTimeout(resolve, 50));
     expect(patched).toHaveBeenCalledTimes(1);
     expect(unmatched).toStrictEqual([]);
-    nock.emitter.removeAllListeners("no match");
+    nock.emitter.removeListener("no match", onNoMatch);
   });
 });
 
@@ -288,5 +289,40 @@ describe("PostHog trickling its body under the app", () => {
     const body: string = (posted.mock.calls[0]![0] as any).body;
     expect(body).toContain(`PostHog at \`${host}\` did not answer in time.`);
     expect(body).toContain("POSTHOG_REQUEST_DEADLINE_MS");
+  });
+});
+
+describe("issue_comment deadline", () => {
+  it("abandons a command stuck on PostHog, logs the delivery id and posts no partial reply", async () => {
+    const lines: Record<string, unknown>[] = [];
+    const probot = makeProbot(lines);
+    await probot.load(createApp({ posthog: posthogClient(), now: () => NOW, env: { COMMAND_HANDLER_DEADLINE_MS: "400" } }));
+    const p = examplePayload("issue_comment", "created");
+    p["comment"].id = 8801;
+    p["comment"].body = "/experiment status new-checkout";
+    p["comment"].user = { ...p["comment"].user, login: "reader", type: "User" };
+    p["issue"].number = PR_NUMBER;
+    p["issue"].pull_request = { url: `${GITHUB}/repos/${OWNER}/${REPO}/pulls/${PR_NUMBER}` };
+    const gh = nockAppAuth();
+    gh.post(`/repos/${OWNER}/${REPO}/issues/comments/8801/reactions`, { content: "eyes" }).reply(201, { id: 1, content: "eyes" });
+    gh.get(comments).query({ per_page: "100" }).reply(200, []);
+    nockConfig(gh, null);
+    // PostHog answers only after the command's deadline; no reply mock: a late reply would find no match.
+    nock(POSTHOG).get(`/api/projects/${PROJECT_ID}/experiments/`).query({ limit: "100" }).delay(2_000).reply(200, { count: 0, next: null, previous: null, results: [] });
+    const unmatched: string[] = [];
+    const onNoMatch = (req: { method?: string; path?: string }) => unmatched.push(`${req.method} ${req.path}`);
+    nock.emitter.on("no match", onNoMatch);
+
+    try {
+      await probot.receive({ id: "d-cmd-stuck", name: "issue_comment", payload: p as any });
+
+      const abandoned = lines.filter((l) => l["level"] === 50 && String(l["msg"]).includes("abandoned"));
+      expect(abandoned).toHaveLength(1);
+      expect(abandoned[0]).toMatchObject({ delivery: "d-cmd-stuck", event: "issue_comment", deadline_ms: 400, setting: "COMMAND_HANDLER_DEADLINE_MS" });
+      expect(gh.pendingMocks()).toStrictEqual([]);
+      expect(unmatched).toStrictEqual([]);
+    } finally {
+      nock.emitter.removeListener("no match", onNoMatch);
+    }
   });
 });
