@@ -63,14 +63,22 @@ export function keyedQueue() {
  * queue moves on) after logging an error with the delivery id; other errors propagate to Probot.
  */
 async function underDeadline(
-  context: { id: string; name: string; octokit: Parameters<typeof addRequestDeadline>[0]; log: { error(obj: object, msg: string): void } },
+  context: {
+    id: string;
+    name: string;
+    installationId: number | undefined;
+    octokit: Parameters<typeof addRequestDeadline>[0];
+    log: { error(obj: object, msg: string): void };
+  },
   deadlines: { handlerMs: number; githubRequestMs: number; envName: string },
   label: string,
   work: (signal: AbortSignal) => Promise<void>,
 ): Promise<void> {
   try {
     await withDeadline(deadlines.handlerMs, label, async (signal) => {
-      addRequestDeadline(context.octokit, deadlines.githubRequestMs, signal);
+      // Hooks go on the event's own installation client only: without an installation Probot hands out
+      // its shared app client, which an abandoned event must not disable for everyone.
+      if (context.installationId !== undefined) addRequestDeadline(context.octokit, deadlines.githubRequestMs, signal);
       await work(signal);
     });
   } catch (err) {
@@ -80,6 +88,18 @@ async function underDeadline(
       `${label}: abandoned after ${err.deadlineMs} ms (${deadlines.envName}); the existing comment was left untouched`,
     );
   }
+}
+
+/** What {@link underDeadline} needs of a Probot context. */
+function eventOf(context: { id: string; name: string; payload: unknown; octokit: Parameters<typeof addRequestDeadline>[0]; log: { error(obj: object, msg: string): void } }) {
+  const installation = (context.payload as { installation?: { id?: unknown } } | null)?.installation?.id;
+  return {
+    id: context.id,
+    name: context.name,
+    installationId: typeof installation === "number" ? installation : undefined,
+    octokit: context.octokit,
+    log: context.log,
+  };
 }
 
 /** Build the application function. */
@@ -128,7 +148,7 @@ export function createApp(options: AppOptions = {}): ApplicationFunction {
         const key = `${context.payload.repository.full_name}#${context.payload.pull_request.number}`;
         await queue(key, () =>
           underDeadline(
-            context,
+            eventOf(context),
             { handlerMs: deadlines.pullRequestMs, githubRequestMs: deadlines.githubRequestMs, envName: "PR_HANDLER_DEADLINE_MS" },
             `pull_request ${key}`,
             async (signal) => {
@@ -152,7 +172,7 @@ export function createApp(options: AppOptions = {}): ApplicationFunction {
       const key = `${context.payload.repository.full_name}#${context.payload.issue.number}`;
       await queue(key, () =>
         underDeadline(
-          context,
+          eventOf(context),
           { handlerMs: deadlines.commandMs, githubRequestMs: deadlines.githubRequestMs, envName: "COMMAND_HANDLER_DEADLINE_MS" },
           `issue_comment ${key}`,
           async (signal) => {

@@ -186,17 +186,17 @@ export async function readBody(res: Response, signal: AbortSignal): Promise<stri
 }
 
 /**
- * Where a 3xx answer points, as `path?query` on the configured host.
+ * Where a 3xx answer points, as an absolute URL on the configured origin.
  *
- * @param ctx.origin the configured origin (`https://us.posthog.com`); `ctx.path` the path just requested;
- *   `ctx.hop` how many redirects were already followed.
+ * @param ctx.origin the configured origin (`https://us.posthog.com`); `ctx.url` the URL just requested
+ *   (relative `Location`s resolve against it); `ctx.hop` how many redirects were already followed.
  * @throws PostHogRedirectError when `Location` is missing, points to another origin (scheme, host or
  *   port differ), would turn a POST/PATCH into a GET (301/302/303; only 307/308 keep the method and
  *   body), or after {@link MAX_REDIRECTS} redirects.
  */
 export function redirectTarget(
   res: Response,
-  ctx: { origin: string; path: string; method: string; endpoint: string; hop: number },
+  ctx: { origin: string; url: string; method: string; endpoint: string; hop: number },
 ): string {
   const status = res.status;
   const location = res.headers.get("location");
@@ -209,7 +209,7 @@ export function redirectTarget(
   if (!location) throw fail("without a Location header");
   let target: URL;
   try {
-    target = new URL(location, `${ctx.origin}${ctx.path}`);
+    target = new URL(location, ctx.url);
   } catch {
     throw fail("to an address that is not a URL");
   }
@@ -221,7 +221,7 @@ export function redirectTarget(
     throw fail(`that would turn the ${ctx.method} into a GET; it was not followed`);
   }
   if (ctx.hop >= MAX_REDIRECTS) throw fail(`for the ${MAX_REDIRECTS + 1}th time in a row; it was not followed`);
-  return `${target.pathname}${target.search}`;
+  return target.href;
 }
 
 function isQueryPath(path: string): boolean {
@@ -426,12 +426,12 @@ export function createHttpTransport(opts: HttpTransportOptions): HttpTransport {
         { endpoint },
       );
     let text = "";
-    let path = req.path;
+    let url = `${host}${req.path}`;
     try {
       for (let hop = 0; ; hop++) {
         let res: Response;
         try {
-          res = await client(`${host}${path}`, {
+          res = await client(url, {
             method: req.method,
             signal: deadline.signal,
             ...(req.method === "POST" || req.method === "PATCH" ? { json: req.body ?? {} } : {}),
@@ -458,8 +458,8 @@ export function createHttpTransport(opts: HttpTransportOptions): HttpTransport {
         } catch (err) {
           if (err instanceof HTTPError && err.response.status >= 300 && err.response.status < 400) {
             void err.response.body?.cancel().catch(() => undefined);
-            path = redirectTarget(err.response, { origin, path, method: req.method, endpoint, hop });
-            log?.debug({ endpoint, status: err.response.status, to: path }, "PostHog redirected within its host");
+            url = redirectTarget(err.response, { origin, url, method: req.method, endpoint, hop });
+            log?.debug({ endpoint, status: err.response.status, to: new URL(url).pathname }, "PostHog redirected within its host");
             continue;
           }
           throw err;

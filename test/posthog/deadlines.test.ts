@@ -157,6 +157,24 @@ describe("PostHog redirects", () => {
     ]);
   });
 
+  it("follows a same-host redirect under a host with a path prefix without doubling the prefix", async () => {
+    const { origin, requests } = await serve((req, res) => {
+      if (req.url === `/proxy/api/projects/${PID}/feature_flags/?limit=100`) {
+        res.writeHead(308, { location: `/proxy/api/environments/${PID}/feature_flags/?limit=100` });
+        res.end();
+        return;
+      }
+      res.writeHead(200, { "content-type": "application/json" });
+      res.end(flagPage(null, 2));
+    });
+    const client = createPostHogClient({ host: `${origin}/proxy`, projectId: PID, apiKey: KEY, retry: { limit: 0 } });
+    expect((await client.listFeatureFlags()).map((f) => f.key)).toStrictEqual(["flag-2"]);
+    expect(requests).toStrictEqual([
+      `GET /proxy/api/projects/${PID}/feature_flags/?limit=100 auth=yes`,
+      `GET /proxy/api/environments/${PID}/feature_flags/?limit=100 auth=yes`,
+    ]);
+  });
+
   it("does not turn a query POST into a GET on a 302 within the host", async () => {
     const { origin, requests } = await serve((_req, res) => {
       res.writeHead(302, { location: "/login" });
