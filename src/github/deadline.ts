@@ -39,33 +39,38 @@ export function addRequestDeadline<T extends HookableOctokit>(octokit: T, deadli
     if (withDeadline.has(octokit)) return octokit;
     withDeadline.add(octokit);
   }
+  // One listener for the instance's lifetime, not one per request.
+  const abandonedPromise = abandoned
+    ? new Promise<never>((_, reject) => {
+        if (abandoned.aborted) reject(abandoned.reason);
+        else abandoned.addEventListener("abort", () => reject(abandoned.reason), { once: true });
+      })
+    : null;
+  abandonedPromise?.catch(() => undefined);
   octokit.hook.wrap("request", async (request, options) => {
     abandoned?.throwIfAborted();
     const endpoint = `${String(options.method)} ${String(options.url)}`;
     const controller = new AbortController();
-    let onAbort: (() => void) | undefined;
     const expired = new Promise<never>((_, reject) => {
-      onAbort = () => reject(controller.signal.reason);
-      controller.signal.addEventListener("abort", onAbort, { once: true });
+      controller.signal.addEventListener("abort", () => reject(controller.signal.reason), { once: true });
     });
     expired.catch(() => undefined);
     const timer = setTimeout(() => controller.abort(new GitHubDeadlineError(endpoint, deadlineMs)), deadlineMs);
-    const onAbandon = () => controller.abort(abandoned?.reason);
-    abandoned?.addEventListener("abort", onAbandon, { once: true });
-    const own = options.request?.signal;
-    options.request = { ...options.request, signal: own ? AbortSignal.any([own, controller.signal]) : controller.signal };
+    const signals = [controller.signal];
+    if (options.request?.signal) signals.push(options.request.signal);
+    if (abandoned) signals.push(abandoned);
+    options.request = { ...options.request, signal: signals.length === 1 ? controller.signal : AbortSignal.any(signals) };
     try {
       const running = Promise.resolve(request(options));
       running.catch(() => undefined);
-      return await Promise.race([running, expired]);
+      return await Promise.race(abandonedPromise ? [running, expired, abandonedPromise] : [running, expired]);
     } catch (err) {
       // fetch reports an aborted request as its own AbortError; say why it was aborted instead.
       if (controller.signal.aborted) throw controller.signal.reason;
+      if (abandoned?.aborted) throw abandoned.reason;
       throw err;
     } finally {
       clearTimeout(timer);
-      abandoned?.removeEventListener("abort", onAbandon);
-      if (onAbort) controller.signal.removeEventListener("abort", onAbort);
     }
   });
   return octokit;

@@ -12,6 +12,12 @@ import type { PostHogApi } from "./api.js";
  * @returns a Proxy with the same interface as `client`.
  */
 export function abortablePostHog(client: PostHogApi, signal: AbortSignal): PostHogApi {
+  // One listener for the whole view (not one per call: an analysis has dozens of calls in flight).
+  const aborted = new Promise<never>((_, reject) => {
+    if (signal.aborted) reject(signal.reason);
+    else signal.addEventListener("abort", () => reject(signal.reason), { once: true });
+  });
+  aborted.catch(() => undefined);
   return new Proxy(client, {
     get(target, prop) {
       const v = Reflect.get(target, prop, target) as unknown;
@@ -20,15 +26,7 @@ export function abortablePostHog(client: PostHogApi, signal: AbortSignal): PostH
         if (signal.aborted) return Promise.reject(signal.reason as Error);
         const running = Promise.resolve(Reflect.apply(v as (...a: unknown[]) => unknown, target, args));
         running.catch(() => undefined);
-        let onAbort: (() => void) | undefined;
-        const aborted = new Promise<never>((_, reject) => {
-          onAbort = () => reject(signal.reason);
-          signal.addEventListener("abort", onAbort, { once: true });
-        });
-        aborted.catch(() => undefined);
-        return Promise.race([running, aborted]).finally(() => {
-          if (onAbort) signal.removeEventListener("abort", onAbort);
-        });
+        return Promise.race([running, aborted]);
       };
     },
   });
