@@ -17,7 +17,7 @@ export const DEFAULT_DEADLINES = {
   /** One repository of a hygiene scan (config, tarball, issue listing and writes). */
   scanRepositoryMs: 600_000,
   /** Pages of a `next`-linked PostHog list (100 items a page) before the list fails loudly. */
-  posthogMaxPages: 50,
+  posthogMaxPages: 100,
 } as const;
 
 /** The resolved limits; see {@link DEFAULT_DEADLINES} for units and meaning. */

@@ -147,14 +147,14 @@ export interface PostHogClientOptions {
   deadlineMs?: number;
   /**
    * Pages a `next`-linked list may take (100 items a page) before it fails with PostHogPaginationError
-   * instead of being silently truncated. Default {@link DEFAULT_MAX_LIST_PAGES} (50 → 5 000 items).
+   * instead of being silently truncated. Default {@link DEFAULT_MAX_LIST_PAGES} (100 → 10 000 items).
    */
   maxPages?: number;
   logger?: PostHogLogger;
 }
 
-/** Default page cap of `next`-based pagination (100 per page → 5 000 flags or experiments). */
-export const DEFAULT_MAX_LIST_PAGES = 50;
+/** Default page cap of `next`-based pagination (100 per page → 10 000 flags or experiments; a project with 5 000 flags takes 50). */
+export const DEFAULT_MAX_LIST_PAGES = 100;
 
 /**
  * Creates a {@link PostHogApi}.

@@ -209,6 +209,21 @@ describe("PostHog pagination cap", () => {
     expect(served).toBe(5);
   });
 
+  it("stops endless `next` links at 100 pages by default (not 1,000)", async () => {
+    let served = 0;
+    const { origin } = await serve((req, res) => {
+      served++;
+      const offset = Number(new URL(req.url ?? "/", "http://x").searchParams.get("offset") ?? "0");
+      res.writeHead(200, { "content-type": "application/json" });
+      res.end(flagPage(`/api/projects/${PID}/feature_flags/?limit=100&offset=${offset + 100}`, offset + 1));
+    });
+    const client = createPostHogClient({ host: origin, projectId: PID, apiKey: KEY, retry: { limit: 0 } });
+    await expect(client.listFeatureFlags()).rejects.toThrow(
+      `pagination of GET /api/projects/${PID}/feature_flags/?limit=100 did not end within 100 pages (the cap, POSTHOG_MAX_PAGES)`,
+    );
+    expect(served).toBe(100);
+  });
+
   it("reads a list that ends exactly at the cap", async () => {
     const { origin } = await serve((req, res) => {
       const offset = Number(new URL(req.url ?? "/", "http://x").searchParams.get("offset") ?? "0");
