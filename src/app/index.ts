@@ -70,7 +70,7 @@ async function underDeadline(
     octokit: Parameters<typeof addRequestDeadline>[0];
     log: { error(obj: object, msg: string): void };
   },
-  deadlines: { handlerMs: number; githubRequestMs: number; envName: string },
+  deadlines: { handlerMs: number; githubRequestMs: number; envName: string; abandoned: string },
   label: string,
   work: (signal: AbortSignal) => Promise<void>,
 ): Promise<void> {
@@ -85,7 +85,7 @@ async function underDeadline(
     if (!(err instanceof DeadlineExceededError)) throw err;
     context.log.error(
       { delivery: context.id, event: context.name, target: label, deadline_ms: err.deadlineMs, setting: deadlines.envName },
-      `${label}: abandoned after ${err.deadlineMs} ms (${deadlines.envName}); the existing comment was left untouched`,
+      `${label}: abandoned after ${err.deadlineMs} ms (${deadlines.envName}); ${deadlines.abandoned}`,
     );
   }
 }
@@ -149,7 +149,12 @@ export function createApp(options: AppOptions = {}): ApplicationFunction {
         await queue(key, () =>
           underDeadline(
             eventOf(context),
-            { handlerMs: deadlines.pullRequestMs, githubRequestMs: deadlines.githubRequestMs, envName: "PR_HANDLER_DEADLINE_MS" },
+            {
+              handlerMs: deadlines.pullRequestMs,
+              githubRequestMs: deadlines.githubRequestMs,
+              envName: "PR_HANDLER_DEADLINE_MS",
+              abandoned: "the existing comment was left untouched",
+            },
             `pull_request ${key}`,
             async (signal) => {
               await handlePullRequest(context, {
@@ -173,7 +178,12 @@ export function createApp(options: AppOptions = {}): ApplicationFunction {
       await queue(key, () =>
         underDeadline(
           eventOf(context),
-          { handlerMs: deadlines.commandMs, githubRequestMs: deadlines.githubRequestMs, envName: "COMMAND_HANDLER_DEADLINE_MS" },
+          {
+            handlerMs: deadlines.commandMs,
+            githubRequestMs: deadlines.githubRequestMs,
+            envName: "COMMAND_HANDLER_DEADLINE_MS",
+            abandoned: "no reply was posted",
+          },
           `issue_comment ${key}`,
           async (signal) => {
             const outcome = await handleIssueComment(context, {

@@ -319,6 +319,7 @@ describe("issue_comment deadline", () => {
       const abandoned = lines.filter((l) => l["level"] === 50 && String(l["msg"]).includes("abandoned"));
       expect(abandoned).toHaveLength(1);
       expect(abandoned[0]).toMatchObject({ delivery: "d-cmd-stuck", event: "issue_comment", deadline_ms: 400, setting: "COMMAND_HANDLER_DEADLINE_MS" });
+      expect(String(abandoned[0]!["msg"])).toContain("no reply was posted");
       expect(gh.pendingMocks()).toStrictEqual([]);
       expect(unmatched).toStrictEqual([]);
     } finally {
