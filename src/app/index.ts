@@ -11,6 +11,9 @@ import { findingCaptureFromEnv } from "../posthog/capture.js";
 import { createPostHogClient, posthogConfigFromEnv, posthogWritesFromEnv, type PostHogApi } from "../posthog/index.js";
 import { handleIssueComment } from "./issue-comment.js";
 import { PostHogConfigError } from "../posthog/errors.js";
+import { abortablePostHog } from "../posthog/abortable.js";
+import { addRequestDeadline } from "../github/deadline.js";
+import { DeadlineExceededError, deadlinesFromEnv, withDeadline } from "../deadline.js";
 import { handlePullRequest } from "./pull-request.js";
 import { appBotLogin, installationTargets, numberFromEnv } from "./scan.js";
 import { createScheduler, scanTriggerHandler, type Scheduler } from "./scheduler.js";
@@ -27,7 +30,10 @@ export interface AppOptions {
    * Environment to read settings from. Default: `process.env`. Besides PostHog's: `SCAN_INTERVAL_HOURS`
    * (default 24; 0 disables the in-process timer), `SCAN_TRIGGER_SECRET` (enables `POST /internal/scan`),
    * `SCAN_WATCH_CAP` (10), `SCAN_CALL_BUDGET` (200), `POSTHOG_PROJECT_API_KEY` (capture findings),
-   * `POSTHOG_ALLOW_WRITES` (`true` lets `/experiment promote|rollback` change PostHog; default off).
+   * `POSTHOG_ALLOW_WRITES` (`true` lets `/experiment promote|rollback` change PostHog; default off), and
+   * the deadlines of docs/deadlines.md (`PR_HANDLER_DEADLINE_MS`, `COMMAND_HANDLER_DEADLINE_MS`,
+   * `SCAN_REPOSITORY_DEADLINE_MS`, `POSTHOG_REQUEST_DEADLINE_MS`, `GITHUB_REQUEST_DEADLINE_MS`,
+   * `POSTHOG_MAX_PAGES`).
    */
   env?: Record<string, string | undefined>;
   /** Receives the scheduler once created (tests, graceful shutdown). */
@@ -52,6 +58,52 @@ export function keyedQueue() {
   };
 }
 
+/**
+ * Runs one event's work under its deadline (docs/deadlines.md). The work gets a signal that aborts at the
+ * deadline; the event's Octokit refuses every request after it (and each request has its own deadline),
+ * so abandoned work never writes a partial comment. Past the deadline this resolves at once (the per-PR
+ * queue moves on) after logging an error with the delivery id; other errors propagate to Probot.
+ */
+async function underDeadline(
+  context: {
+    id: string;
+    name: string;
+    installationId: number | undefined;
+    octokit: Parameters<typeof addRequestDeadline>[0];
+    log: { error(obj: object, msg: string): void };
+  },
+  deadlines: { handlerMs: number; githubRequestMs: number; envName: string; abandoned: string },
+  label: string,
+  work: (signal: AbortSignal) => Promise<void>,
+): Promise<void> {
+  try {
+    await withDeadline(deadlines.handlerMs, label, async (signal) => {
+      // Hooks go on the event's own installation client only: without an installation Probot hands out
+      // its shared app client, which an abandoned event must not disable for everyone.
+      if (context.installationId !== undefined) addRequestDeadline(context.octokit, deadlines.githubRequestMs, signal);
+      await work(signal);
+    });
+  } catch (err) {
+    if (!(err instanceof DeadlineExceededError)) throw err;
+    context.log.error(
+      { delivery: context.id, event: context.name, target: label, deadline_ms: err.deadlineMs, setting: deadlines.envName },
+      `${label}: abandoned after ${err.deadlineMs} ms (${deadlines.envName}); ${deadlines.abandoned}`,
+    );
+  }
+}
+
+/** What {@link underDeadline} needs of a Probot context. */
+function eventOf(context: { id: string; name: string; payload: unknown; octokit: Parameters<typeof addRequestDeadline>[0]; log: { error(obj: object, msg: string): void } }) {
+  const installation = (context.payload as { installation?: { id?: unknown } } | null)?.installation?.id;
+  return {
+    id: context.id,
+    name: context.name,
+    installationId: typeof installation === "number" ? installation : undefined,
+    octokit: context.octokit,
+    log: context.log,
+  };
+}
+
 /** Build the application function. */
 export function createApp(options: AppOptions = {}): ApplicationFunction {
   return (app: Probot, appOptions?: ApplicationFunctionOptions) => {
@@ -62,26 +114,37 @@ export function createApp(options: AppOptions = {}): ApplicationFunction {
     const redact = redactorFromEnv(env);
     redactLogOutput(app.log, redact);
     installWebhookGuard(app, redact);
+    const deadlines = deadlinesFromEnv(env);
     let posthog: PostHogApi | null = options.posthog ?? null;
-    let posthogProblem: string | null = null;
+    let posthogProblem: PostHogConfigError | null = null;
     const getPostHog = (): PostHogApi | null => {
       if (posthog) return posthog;
       try {
-        posthog = createPostHogClient({ ...posthogConfigFromEnv(env), logger: app.log });
+        posthog = createPostHogClient({
+          ...posthogConfigFromEnv(env),
+          logger: app.log,
+          deadlineMs: deadlines.posthogRequestMs,
+          maxPages: deadlines.posthogMaxPages,
+        });
         return posthog;
       } catch (err) {
         if (!(err instanceof PostHogConfigError)) throw err;
-        if (posthogProblem !== err.message) app.log.error(err.message);
-        posthogProblem = err.message;
+        if (posthogProblem?.message !== err.message) app.log.error(err.message);
+        posthogProblem = err;
         return null;
       }
     };
     // Check the PostHog settings (key shape, host) once at start-up, so a bad key is reported in the log
     // right away — by variable, position and character class, never by value.
     if (!options.posthog) getPostHog();
+    /** The shared client seen through one event's abort signal. */
+    const postHogFor = (signal: AbortSignal) => (): PostHogApi | null => {
+      const client = getPostHog();
+      return client ? abortablePostHog(client, signal) : null;
+    };
     let slug: Promise<string> | null = null;
     const botLogin = (): Promise<string> => {
-      slug ??= appBotLogin(app).catch((err: unknown) => {
+      slug ??= appBotLogin(app, deadlines.githubRequestMs).catch((err: unknown) => {
         slug = null;
         throw err;
       });
@@ -93,7 +156,26 @@ export function createApp(options: AppOptions = {}): ApplicationFunction {
       ["pull_request.opened", "pull_request.synchronize", "pull_request.reopened", "pull_request.ready_for_review"],
       async (context) => {
         const key = `${context.payload.repository.full_name}#${context.payload.pull_request.number}`;
-        await queue(key, () => handlePullRequest(context, { posthog: getPostHog, botLogin, now }));
+        await queue(key, () =>
+          underDeadline(
+            eventOf(context),
+            {
+              handlerMs: deadlines.pullRequestMs,
+              githubRequestMs: deadlines.githubRequestMs,
+              envName: "PR_HANDLER_DEADLINE_MS",
+              abandoned: "the existing comment was left untouched",
+            },
+            `pull_request ${key}`,
+            async (signal) => {
+              await handlePullRequest(context, {
+                posthog: postHogFor(signal),
+                posthogProblem: () => posthogProblem,
+                botLogin,
+                now,
+              });
+            },
+          ),
+        );
       },
     );
 
@@ -103,22 +185,34 @@ export function createApp(options: AppOptions = {}): ApplicationFunction {
     let writesLogged = false;
     app.on("issue_comment.created", async (context) => {
       const key = `${context.payload.repository.full_name}#${context.payload.issue.number}`;
-      await queue(key, async () => {
-        const outcome = await handleIssueComment(context, {
-          posthog: getPostHog,
-          botLogin,
-          now,
-          writes: () => {
-            const w = writes();
-            if (w.problem && !writesLogged) {
-              app.log.warn(w.problem);
-              writesLogged = true;
-            }
-            return w;
+      await queue(key, () =>
+        underDeadline(
+          eventOf(context),
+          {
+            handlerMs: deadlines.commandMs,
+            githubRequestMs: deadlines.githubRequestMs,
+            envName: "COMMAND_HANDLER_DEADLINE_MS",
+            abandoned: "no reply was posted",
           },
-        });
-        context.log.debug({ outcome }, "issue comment handled");
-      });
+          `issue_comment ${key}`,
+          async (signal) => {
+            const outcome = await handleIssueComment(context, {
+              posthog: postHogFor(signal),
+              botLogin,
+              now,
+              writes: () => {
+                const w = writes();
+                if (w.problem && !writesLogged) {
+                  app.log.warn(w.problem);
+                  writesLogged = true;
+                }
+                return w;
+              },
+            });
+            context.log.debug({ outcome }, "issue comment handled");
+          },
+        ),
+      );
     });
 
     app.on(["installation.created", "installation_repositories.added"], async (context) => {
@@ -134,13 +228,14 @@ export function createApp(options: AppOptions = {}): ApplicationFunction {
         if (!client) return;
         const capture = findingCaptureFromEnv(env);
         try {
-          const result = await runScan(installationTargets(app), {
+          const result = await runScan(installationTargets(app, deadlines.githubRequestMs), {
             posthog: client,
             now: now(),
             botLogin: await botLogin(),
             capture,
             watchCap: numberFromEnv(env, "SCAN_WATCH_CAP", 10),
             callBudget: numberFromEnv(env, "SCAN_CALL_BUDGET", 200),
+            repositoryDeadlineMs: deadlines.scanRepositoryMs,
             log: app.log,
           });
           app.log.info(

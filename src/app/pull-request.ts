@@ -2,11 +2,12 @@
  * The `pull_request` handler: on opened / synchronize / reopened / ready_for_review, analyse the PR's
  * flag references and upsert the sticky comment.
  *
- * Failure policy: a PostHog outage, rate limit or bad key is logged and the existing comment is left
- * untouched (no comment about it: it is not the PR author's problem). Configuration (docs/config.md):
- * `enabled: false` wins whenever it can be read; bad keys are listed in the comment and use their
- * defaults, every other key applies; a file that is not YAML gets one config-error comment and nothing
- * else (no analysis with defaults the repository did not choose).
+ * Failure policy: a PostHog outage, rate limit, bad key or missing setting is logged, and the sticky
+ * comment gets a short notice with the fix unless it already holds a good analysis, which is never
+ * replaced (rules in `posthog-notice.ts`). Configuration (docs/config.md): `enabled: false` wins
+ * whenever it can be read; bad keys are listed in the comment and use their defaults, every other key
+ * applies; a file that is not YAML gets one config-error comment and nothing else (no analysis with
+ * defaults the repository did not choose).
  */
 import type { Context } from "probot";
 import { formatProblem } from "../config/load.js";
@@ -14,14 +15,17 @@ import { ConfigReadError, loadRepoConfig, webOrigin } from "../github/repo-confi
 import { fetchPullRequestChanges } from "../github/pull-request-changes.js";
 import { upsertStickyComment } from "../github/sticky-comment.js";
 import { analyzePullRequest } from "../pipeline/pull-request.js";
-import { PostHogError } from "../posthog/errors.js";
+import { PostHogError, type PostHogConfigError } from "../posthog/errors.js";
 import type { PostHogApi } from "../posthog/index.js";
 import { renderConfigProblemsComment, renderPrComment } from "../render/pr-comment.js";
+import { callsFeatureFlags, postHogNoticeFor, reconcilePostHogNotice } from "./posthog-notice.js";
 
 /** What the handler needs from the app. */
 export interface PullRequestDeps {
   /** The PostHog client, or null when PostHog is not configured (the reason is logged). */
   posthog(): PostHogApi | null;
+  /** Why {@link posthog} returned null (the missing or invalid `POSTHOG_*` variables), when known. */
+  posthogProblem?(): PostHogConfigError | null;
   /** The app's own login, e.g. `experiment-hygiene[bot]`. */
   botLogin(): Promise<string>;
   now(): Date;
@@ -81,16 +85,31 @@ export async function handlePullRequest(
   }
 
   const posthog = deps.posthog();
-  if (!posthog) return "skipped-no-posthog";
-
   const changes = await fetchPullRequestChanges(context.octokit, { owner, repo, pull_number: pr.number }, log);
+  const notify = async (err: PostHogError | null, host?: string): Promise<void> => {
+    const notice = err ? postHogNoticeFor(err, host) : { kind: "not-configured" as const };
+    if (!notice) return;
+    const action = await reconcilePostHogNotice(
+      context.octokit,
+      { owner, repo, issue_number: pr.number },
+      notice,
+      { botLogin: await deps.botLogin(), relevant: callsFeatureFlags(changes.lines, config), log },
+    );
+    log.info({ notice: notice.kind, action }, "PostHog notice reconciled");
+  };
+
+  if (!posthog) {
+    await notify(deps.posthogProblem?.() ?? null);
+    return "skipped-no-posthog";
+  }
 
   let report;
   try {
     report = await analyzePullRequest({ lines: changes.lines, posthog, config, now: deps.now(), log });
   } catch (err) {
     if (err instanceof PostHogError) {
-      log.warn({ err: err.message, status: err.status }, "PostHog request failed; leaving the comment as it is");
+      log.warn({ err: err.message, status: err.status }, "PostHog request failed; no analysis for this event");
+      await notify(err, posthog.host);
       return "skipped-posthog-error";
     }
     throw err;

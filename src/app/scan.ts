@@ -4,17 +4,20 @@
  */
 import type { Probot } from "probot";
 import type { ScanTarget } from "../pipeline/scan.js";
+import { addRequestDeadline } from "../github/deadline.js";
+import { DEFAULT_DEADLINES } from "../deadline.js";
 
 /**
  * Every repository the App is installed on, as scan targets (github-probot.md §7: `apps.listInstallations`
- * with the JWT client, then `apps.listReposAccessibleToInstallation` per installation).
+ * with the JWT client, then `apps.listReposAccessibleToInstallation` per installation). Every client gets
+ * the GitHub request deadline `githubRequestMs` (default 60 000 ms).
  */
-export async function* installationTargets(app: Probot): AsyncIterable<ScanTarget> {
-  const appOctokit = await app.auth();
+export async function* installationTargets(app: Probot, githubRequestMs: number = DEFAULT_DEADLINES.githubRequestMs): AsyncIterable<ScanTarget> {
+  const appOctokit = addRequestDeadline(await app.auth(), githubRequestMs);
   const installations = await appOctokit.paginate(appOctokit.rest.apps.listInstallations, { per_page: 100 });
   for (const installation of installations) {
     if (installation.suspended_at) continue;
-    const octokit = await app.auth(installation.id);
+    const octokit = addRequestDeadline(await app.auth(installation.id), githubRequestMs);
     const repos = await octokit.paginate(octokit.rest.apps.listReposAccessibleToInstallation, { per_page: 100 });
     for (const r of repos) {
       if (r.archived || r.disabled) continue;
@@ -27,8 +30,8 @@ export async function* installationTargets(app: Probot): AsyncIterable<ScanTarge
  * The App's bot login, `<slug>[bot]` (`GET /app` with the App's JWT client): the author of its comments and
  * issues. @throws Octokit's RequestError when GitHub refuses.
  */
-export async function appBotLogin(app: Probot): Promise<string> {
-  const { data } = await (await app.auth()).rest.apps.getAuthenticated();
+export async function appBotLogin(app: Probot, githubRequestMs: number = DEFAULT_DEADLINES.githubRequestMs): Promise<string> {
+  const { data } = await addRequestDeadline(await app.auth(), githubRequestMs).rest.apps.getAuthenticated();
   return `${data?.slug ?? "experiment-hygiene"}[bot]`;
 }
 

@@ -38,6 +38,7 @@ import {
 } from "../posthog/index.js";
 import { renderPrComment } from "../render/pr-comment.js";
 import { redactingIo } from "../redact.js";
+import { deadlinesFromEnv, type Deadlines } from "../deadline.js";
 import { scanCommand, ScanUsageError, type ScanCommandOptions } from "./scan.js";
 
 /** Where the bundled demo files live (next to the sources, also shipped in the package). */
@@ -108,7 +109,20 @@ async function posthogFor(opts: { snapshot?: string; now?: string }, io: CliIo):
     return { posthog: createPostHogClientFromSnapshot(snapshot), now: now ?? new Date(snapshotNow(snapshot)) };
   }
   const cfg = posthogConfigFromEnv(io.env);
-  return { posthog: createPostHogClient(cfg), now: now ?? new Date() };
+  const limits = cliDeadlines(io.env);
+  return {
+    posthog: createPostHogClient({ ...cfg, deadlineMs: limits.posthogRequestMs, maxPages: limits.posthogMaxPages }),
+    now: now ?? new Date(),
+  };
+}
+
+/** The deadlines of docs/deadlines.md from the environment; a bad value is a usage error (exit 2). */
+function cliDeadlines(env: Record<string, string | undefined>): Deadlines {
+  try {
+    return deadlinesFromEnv(env);
+  } catch (err) {
+    throw new CliError((err as Error).message, 2);
+  }
 }
 
 async function loadConfig(path: string | undefined, io: CliIo): Promise<ConfigResult> {
@@ -192,8 +206,9 @@ async function runSnapshot(
   const lines = opts.diff ? diffLines(await readDiff(opts.diff, io), opts.diff) : null;
   const { config } = await loadConfig(opts.config, io);
   const cfg = posthogConfigFromEnv(io.env);
-  const recorder = recordingTransport(createHttpTransport(cfg));
-  const posthog = createPostHogClient({ host: cfg.host, projectId: cfg.projectId, transport: recorder });
+  const limits = cliDeadlines(io.env);
+  const recorder = recordingTransport(createHttpTransport({ ...cfg, deadlineMs: limits.posthogRequestMs }));
+  const posthog = createPostHogClient({ host: cfg.host, projectId: cfg.projectId, transport: recorder, maxPages: limits.posthogMaxPages });
   let flagKeys: Set<string> | undefined;
   if (lines) {
     const flags = await posthog.listFeatureFlags();

@@ -10,6 +10,8 @@
  * - `--dry-run` prints what would be opened, updated and closed; `--json` prints the findings.
  */
 import { Octokit } from "@octokit/rest";
+import { deadlinesFromEnv } from "../deadline.js";
+import { addRequestDeadline } from "../github/deadline.js";
 import { config as configPlugin } from "@probot/octokit-plugin-config";
 import { createProbot } from "probot";
 import { appBotLogin, installationTargets } from "../app/scan.js";
@@ -77,13 +79,23 @@ export function tokenOctokit(env: Record<string, string | undefined>) {
   const token = env["GITHUB_TOKEN"]?.trim();
   if (!token) throw new ScanUsageError("--repo needs GITHUB_TOKEN (a token that can read contents and write issues)");
   const WithConfig = Octokit.plugin(configPlugin);
-  return new WithConfig({
+  const octokit = new WithConfig({
     auth: token,
     baseUrl: env["GITHUB_API_URL"]?.trim() || "https://api.github.com",
     userAgent: "experiment-hygiene",
     // Failed requests are thrown and reported by the caller; request logging would only repeat them.
     log: { debug() {}, info() {}, warn: console.warn, error() {} },
   });
+  return addRequestDeadline(octokit, scanDeadlines(env).githubRequestMs);
+}
+
+/** The deadlines of docs/deadlines.md; a bad value is a usage error. */
+function scanDeadlines(env: Record<string, string | undefined>) {
+  try {
+    return deadlinesFromEnv(env);
+  } catch (err) {
+    throw new ScanUsageError((err as Error).message);
+  }
 }
 
 async function tokenBotLogin(octokit: ReturnType<typeof tokenOctokit>, env: Record<string, string | undefined>): Promise<string> {
@@ -138,8 +150,9 @@ export async function scanCommand(
       // Probot reads PRIVATE_KEY / PRIVATE_KEY_PATH here; its message never contains the key itself.
       throw new ScanUsageError(`cannot use the App credentials: ${(err as Error).message} (PRIVATE_KEY must be a PEM private key, PRIVATE_KEY_PATH a readable file)`);
     }
-    targets = installationTargets(app);
-    botLogin = botLoginOverride || (await appBotLogin(app));
+    const githubRequestMs = scanDeadlines(ctx.env).githubRequestMs;
+    targets = installationTargets(app, githubRequestMs);
+    botLogin = botLoginOverride || (await appBotLogin(app, githubRequestMs));
   }
   const capture = opts.dryRun ? null : findingCaptureFromEnv(ctx.env);
   let result: ScanResult;
@@ -153,6 +166,7 @@ export async function scanCommand(
       capture,
       watchCap,
       callBudget,
+      repositoryDeadlineMs: scanDeadlines(ctx.env).scanRepositoryMs,
       log,
     });
   } finally {

@@ -20,6 +20,8 @@ import type { PostHogApi } from "../posthog/index.js";
 import { loadProjectState, type LoadedProject } from "./project-state.js";
 import { DASHBOARD_KEY, parseDashboardKeys, parseMemory, planRepositoryIssues } from "./scan-plan.js";
 import { parseAcknowledgements } from "./acknowledgements.js";
+import { DeadlineExceededError, withDeadline } from "../deadline.js";
+import { guardOctokit } from "../github/deadline.js";
 
 /** An Octokit with REST methods and @probot/octokit-plugin-config (Probot's has it built in). */
 export type ScanOctokit = GitHubClient & ConfigApi;
@@ -43,6 +45,12 @@ export interface ScanOptions {
   capture?: FindingCapture | null;
   watchCap?: number;
   callBudget?: number;
+  /**
+   * Deadline of one repository's work (config, tarball, issue listing, writes), ms. Past it the
+   * repository is abandoned (its client refuses further requests, so nothing more is written), its
+   * result gets an `error`, and the scan goes on with the next repository. Default: none.
+   */
+  repositoryDeadlineMs?: number;
   log?: Logger;
 }
 
@@ -119,11 +127,23 @@ export async function runScan(targets: AsyncIterable<ScanTarget> | Iterable<Scan
       ...(opts.watchCap !== undefined ? { watchCap: opts.watchCap } : {}),
       ...(opts.callBudget !== undefined ? { callBudget: opts.callBudget } : {}),
     });
+    const loaded = project;
     try {
-      await scanOneRepository(target, config, project, opts, result, log);
+      const deadlineMs = opts.repositoryDeadlineMs;
+      if (deadlineMs === undefined) {
+        await scanOneRepository(target, config, loaded, opts, result, log);
+      } else {
+        await withDeadline(deadlineMs, `scan of ${name}`, (signal) =>
+          scanOneRepository({ ...target, octokit: guardOctokit(target.octokit, signal) }, config, loaded, opts, result, log),
+        );
+      }
     } catch (err) {
       result.error = (err as Error).message;
-      log.error({ repository: name, err: result.error }, "scan of repository failed");
+      if (err instanceof DeadlineExceededError) {
+        log.error({ repository: name, deadline_ms: err.deadlineMs, setting: "SCAN_REPOSITORY_DEADLINE_MS" }, "scan of repository abandoned at its deadline");
+      } else {
+        log.error({ repository: name, err: result.error }, "scan of repository failed");
+      }
     }
   }
   return { repositories: results, posthogRequests: project?.requests ?? 0, watched: project?.watched.size ?? 0 };

@@ -7,7 +7,7 @@
 import { createHash } from "node:crypto";
 import pLimit, { type LimitFunction } from "p-limit";
 import type { ActivityEntry, DataFreshness, Experiment, ExposureResult, FeatureFlag, Metric, MetricResult } from "../model.js";
-import { PostHogConfigError, PostHogError, PostHogQueryPendingError } from "./errors.js";
+import { PostHogConfigError, PostHogError, PostHogPaginationError, PostHogQueryPendingError } from "./errors.js";
 import {
   normalizeActivity,
   normalizeExperiment,
@@ -148,6 +148,7 @@ export interface PostHogApi {
    * Deleted flags are excluded. PostHog hides archived flags unless the request names `archived`
    * (`exclude_archived_unless_requested`, posthog-api.md §11): with `includeArchived`, a second listing
    * `?archived=true&limit=100` is merged in (by id), for logic that must see flags nobody uses any more.
+   * @throws PostHogPaginationError past the page cap (`maxPages`).
    */
   listFeatureFlags(opts?: { includeArchived?: boolean }): Promise<FeatureFlag[]>;
   /**
@@ -239,11 +240,18 @@ export interface PostHogClientOptions {
   timeoutMs?: number;
   /** Async query polling and deadline ({@link DEFAULT_ASYNC_QUERY}). */
   asyncQuery?: AsyncQueryOptions;
+  /** Total deadline of one HTTP request (retries and body read included), ms. Default 120 000. */
+  deadlineMs?: number;
+  /**
+   * Pages a `next`-linked list may take (100 items a page) before it fails with PostHogPaginationError
+   * instead of being silently truncated. Default {@link DEFAULT_MAX_LIST_PAGES} (100 → 10 000 items).
+   */
+  maxPages?: number;
   logger?: PostHogLogger;
 }
 
-/** Safety stop for `next`-based pagination (100 per page → 100 000 items). */
-const MAX_LIST_PAGES = 1000;
+/** Default page cap of `next`-based pagination (100 per page → 10 000 flags or experiments; a project with 5 000 flags takes 50). */
+export const DEFAULT_MAX_LIST_PAGES = 100;
 
 /**
  * Creates a {@link PostHogApi}.
@@ -267,6 +275,7 @@ export function createPostHogClient(opts: PostHogClientOptions): PostHogApi {
       ...(opts.retry ? { retry: opts.retry } : {}),
       ...(opts.queryConcurrency !== undefined ? { queryConcurrency: opts.queryConcurrency } : {}),
       ...(opts.timeoutMs !== undefined ? { timeoutMs: opts.timeoutMs } : {}),
+      ...(opts.deadlineMs !== undefined ? { deadlineMs: opts.deadlineMs } : {}),
       ...(opts.logger ? { logger: opts.logger } : {}),
     });
   } else {
@@ -275,6 +284,7 @@ export function createPostHogClient(opts: PostHogClientOptions): PostHogApi {
     ]);
   }
 
+  const maxListPages = opts.maxPages ?? DEFAULT_MAX_LIST_PAGES;
   let requestCount = 0;
   const base = `/api/projects/${pid}`;
   const queryPath = `${base}/query/`;
@@ -374,10 +384,17 @@ export function createPostHogClient(opts: PostHogClientOptions): PostHogApi {
     const seen = new Set<string>();
     let path: string | null = firstPath;
     while (path !== null) {
-      if (seen.has(path) || seen.size >= MAX_LIST_PAGES) {
-        throw new PostHogError(`pagination of ${firstPath} did not end (page ${path} repeated or over ${MAX_LIST_PAGES} pages)`, {
+      if (seen.has(path)) {
+        throw new PostHogPaginationError(`pagination of GET ${firstPath} did not end: PostHog linked back to page ${path}`, {
           endpoint: `GET ${path}`,
         });
+      }
+      if (seen.size >= maxListPages) {
+        throw new PostHogPaginationError(
+          `pagination of GET ${firstPath} did not end within ${maxListPages} pages (the cap, POSTHOG_MAX_PAGES); ` +
+            `refusing to go on with a partial list`,
+          { endpoint: `GET ${path}` },
+        );
       }
       seen.add(path);
       const body = await get(path);

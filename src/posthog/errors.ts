@@ -64,6 +64,15 @@ export class PostHogServerError extends PostHogError {}
 export class PostHogNetworkError extends PostHogError {}
 
 /**
+ * PostHog answered with a redirect that was not followed: to another origin (the key and trust stay
+ * with the configured host), without a Location, changing a POST into a GET, or too many in a row.
+ */
+export class PostHogRedirectError extends PostHogError {}
+
+/** A `next`-linked list did not end within the page cap (it fails loudly rather than being truncated). */
+export class PostHogPaginationError extends PostHogError {}
+
+/**
  * A response did not have the shape our zod schemas require. The message names the endpoint, the field
  * path and what was received, e.g.
  * `GET /api/projects/1/experiments/42/: feature_flag.filters.groups: expected array, received string`.

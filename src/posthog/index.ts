@@ -18,8 +18,10 @@ export {
   PostHogError,
   PostHogNetworkError,
   PostHogNotFoundError,
+  PostHogPaginationError,
   PostHogQueryPendingError,
   PostHogRateLimitError,
+  PostHogRedirectError,
   PostHogSchemaError,
   PostHogServerError,
   PostHogSnapshotMissError,
@@ -50,6 +52,7 @@ export type {
   TransportRequest,
 } from "./transport.js";
 export {
+  DEFAULT_REQUEST_DEADLINE_MS,
   DEFAULT_RETRY,
   MAX_QUERY_CONCURRENCY,
   createHttpTransport,

@@ -11,6 +11,7 @@ import {
   PostHogNetworkError,
   PostHogNotFoundError,
   PostHogRateLimitError,
+  PostHogRedirectError,
   PostHogSchemaError,
   PostHogServerError,
 } from "./errors.js";
@@ -64,6 +65,12 @@ export interface PostHogRetryOptions {
 /** Defaults of {@link PostHogRetryOptions}. */
 export const DEFAULT_RETRY = { limit: 4, backoffLimit: 10_000, maxRetryAfter: 30_000 } as const;
 
+/** Default of {@link HttpTransportOptions.deadlineMs}: 120 s for one request, retries and body included. */
+export const DEFAULT_REQUEST_DEADLINE_MS = 120_000;
+
+/** Same-origin redirects followed for one request before it fails. */
+export const MAX_REDIRECTS = 5;
+
 /** PostHog allows 3 concurrent query requests per team (posthog-api.md §1, docs/api/queries.mdx). */
 export const MAX_QUERY_CONCURRENCY = 3;
 
@@ -77,8 +84,14 @@ export interface HttpTransportOptions {
   retry?: PostHogRetryOptions;
   /** Max `POST …/query/` requests in flight, 1–3 (values above 3 are capped). Default 3. */
   queryConcurrency?: number;
-  /** Per-attempt timeout, ms. Default 60 000 (query: ≤ 30 s queueing + execution). */
+  /** Per-attempt timeout until the response headers, ms. Default 60 000 (query: ≤ 30 s queueing + execution). */
   timeoutMs?: number;
+  /**
+   * Total deadline of one request, ms: every attempt, the waits between retries, following same-origin
+   * redirects and reading the whole body. Past it the request (and the body read) is aborted and a
+   * PostHogNetworkError is thrown. Default {@link DEFAULT_REQUEST_DEADLINE_MS} (120 000).
+   */
+  deadlineMs?: number;
   logger?: PostHogLogger;
   /** Custom fetch (tests); default global fetch. */
   fetch?: typeof globalThis.fetch;
@@ -144,6 +157,71 @@ export function writeScopesFor(path: string): string[] {
 export function toPathAndQuery(url: string): string {
   const u = new URL(url, "http://placeholder.invalid");
   return `${u.pathname}${u.search}`;
+}
+
+/**
+ * Reads a response body as text, giving up when `signal` aborts (the body read is cancelled too): a
+ * server that sends headers and then trickles the body cannot hold the caller past the deadline.
+ *
+ * @throws the signal's reason once it aborts; fetch's error when the body stream fails.
+ */
+export async function readBody(res: Response, signal: AbortSignal): Promise<string> {
+  signal.throwIfAborted();
+  let onAbort: (() => void) | undefined;
+  const aborted = new Promise<never>((_, reject) => {
+    onAbort = () => reject(signal.reason);
+    signal.addEventListener("abort", onAbort, { once: true });
+  });
+  aborted.catch(() => undefined);
+  const reading = res.text();
+  reading.catch(() => undefined);
+  try {
+    return await Promise.race([reading, aborted]);
+  } finally {
+    if (onAbort) signal.removeEventListener("abort", onAbort);
+    // Cancelling a body that was fully read (or is locked by text()) is a no-op; fetch's own abort
+    // (the same signal) tears the stream down.
+    if (signal.aborted) void res.body?.cancel().catch(() => undefined);
+  }
+}
+
+/**
+ * Where a 3xx answer points, as an absolute URL on the configured origin.
+ *
+ * @param ctx.origin the configured origin (`https://us.posthog.com`); `ctx.url` the URL just requested
+ *   (relative `Location`s resolve against it); `ctx.hop` how many redirects were already followed.
+ * @throws PostHogRedirectError when `Location` is missing, points to another origin (scheme, host or
+ *   port differ), would turn a POST/PATCH into a GET (301/302/303; only 307/308 keep the method and
+ *   body), or after {@link MAX_REDIRECTS} redirects.
+ */
+export function redirectTarget(
+  res: Response,
+  ctx: { origin: string; url: string; method: string; endpoint: string; hop: number },
+): string {
+  const status = res.status;
+  const location = res.headers.get("location");
+  const fail = (why: string) =>
+    new PostHogRedirectError(
+      `PostHog at ${ctx.origin} answered ${ctx.endpoint} with a redirect (HTTP ${status}) ${why}. ` +
+        `Set POSTHOG_HOST to the address PostHog's API answers at directly (e.g. https://us.posthog.com or https://eu.posthog.com).`,
+      { endpoint: ctx.endpoint, status },
+    );
+  if (!location) throw fail("without a Location header");
+  let target: URL;
+  try {
+    target = new URL(location, ctx.url);
+  } catch {
+    throw fail("to an address that is not a URL");
+  }
+  if (target.origin !== ctx.origin) {
+    // `origin` never includes userinfo, so nothing secret from the Location header is echoed.
+    throw fail(`to another host (${target.origin}); it was refused so the API key is not sent there and its answer is not trusted`);
+  }
+  if (ctx.method !== "GET" && status !== 307 && status !== 308) {
+    throw fail(`that would turn the ${ctx.method} into a GET; it was not followed`);
+  }
+  if (ctx.hop >= MAX_REDIRECTS) throw fail(`for the ${MAX_REDIRECTS + 1}th time in a row; it was not followed`);
+  return target.href;
 }
 
 function isQueryPath(path: string): boolean {
@@ -296,24 +374,34 @@ export function httpError(
  *   may have, so a retry could apply it twice. Implemented with ky's per-request `retry.shouldRetry`.
  * - At most `queryConcurrency` (≤ 3) `POST …/query/` requests in flight, retries included (p-limit);
  *   writes do not wait for this limiter.
+ * - A total deadline per request (`deadlineMs`) that covers every attempt, the retry waits and reading
+ *   the body: a server that sends its headers and then trickles the body is cut off at the deadline.
+ * - Redirects are not followed by fetch (`redirect: "manual"`): a redirect to the same origin is
+ *   followed by hand (at most {@link MAX_REDIRECTS}; a POST/PATCH only on 307/308, which keep the
+ *   method and body), a redirect to another origin is refused, so neither the key nor trust travels there.
  *
  * @throws PostHogAuthError (401/403), PostHogNotFoundError (404), PostHogApprovalRequiredError (409 on a
  *   write), PostHogRateLimitError (429 after the budget), PostHogServerError (5xx; after the budget for
  *   reads, at once for writes), PostHogError (other 4xx), PostHogNetworkError (no response / timeout),
- *   PostHogSchemaError (body is not JSON).
+ *   PostHogSchemaError (body is not JSON), PostHogRedirectError (redirect to another origin, too many
+ *   redirects, or a redirect of a POST/PATCH that would change its method).
  */
 export function createHttpTransport(opts: HttpTransportOptions): HttpTransport {
   const host = opts.host.replace(/\/+$/, "");
   const retry = { ...DEFAULT_RETRY, ...opts.retry };
   const concurrency = Math.max(1, Math.min(MAX_QUERY_CONCURRENCY, Math.floor(opts.queryConcurrency ?? MAX_QUERY_CONCURRENCY)));
   const queryLimit = pLimit(concurrency);
-  const timeoutMs = opts.timeoutMs ?? 60_000;
+  const deadlineMs = opts.deadlineMs ?? DEFAULT_REQUEST_DEADLINE_MS;
+  if (!(deadlineMs > 0)) throw new RangeError(`deadlineMs must be > 0 ms, got ${deadlineMs}`);
+  const timeoutMs = Math.min(opts.timeoutMs ?? 60_000, deadlineMs);
+  const origin = new URL(host).origin;
   const log = opts.logger;
   const stats = { requests: 0, retries: 0 };
 
   const client = ky.create({
     headers: { authorization: `Bearer ${opts.apiKey}`, accept: "application/json" },
     timeout: timeoutMs,
+    redirect: "manual",
     retry: {
       limit: retry.limit,
       methods: ["get", "post"],
@@ -333,39 +421,67 @@ export function createHttpTransport(opts: HttpTransportOptions): HttpTransport {
     let retries = 0;
     const started = Date.now();
     stats.requests++;
-    let text: string;
+    // One deadline for the whole request: attempts, retry waits, redirects and the body read.
+    const deadline = new AbortController();
+    const timer = setTimeout(() => deadline.abort(new Error("PostHog request deadline")), deadlineMs);
+    const deadlineError = () =>
+      new PostHogNetworkError(
+        `PostHog did not answer ${endpoint} within the request deadline of ${deadlineMs} ms ` +
+          `(retries and reading the body included; POSTHOG_REQUEST_DEADLINE_MS)${notRetried}`,
+        { endpoint },
+      );
+    let text = "";
+    let url = `${host}${req.path}`;
     try {
-      const res = await client(`${host}${req.path}`, {
-        method: req.method,
-        ...(req.method === "POST" || req.method === "PATCH" ? { json: req.body ?? {} } : {}),
-        ...(write
-          ? {
-              retry: {
-                methods: ["post", "patch"],
-                // 429: ky's default logic (status list, Retry-After, budget); anything else: no retry.
-                shouldRetry: ({ error }) => (error instanceof HTTPError && error.response.status === 429 ? undefined : false),
-              },
-            }
-          : {}),
-        hooks: {
-          beforeRetry: [
-            ({ error, retryCount }) => {
-              retries = retryCount;
-              stats.retries++;
-              const status = error instanceof HTTPError ? error.response.status : undefined;
-              log?.warn({ endpoint, status, retry: retryCount }, "PostHog request failed, retrying");
+      for (let hop = 0; ; hop++) {
+        let res: Response;
+        try {
+          res = await client(url, {
+            method: req.method,
+            signal: deadline.signal,
+            ...(req.method === "POST" || req.method === "PATCH" ? { json: req.body ?? {} } : {}),
+            ...(write
+              ? {
+                  retry: {
+                    methods: ["post", "patch"],
+                    // 429: ky's default logic (status list, Retry-After, budget); anything else: no retry.
+                    shouldRetry: ({ error }) => (error instanceof HTTPError && error.response.status === 429 ? undefined : false),
+                  },
+                }
+              : {}),
+            hooks: {
+              beforeRetry: [
+                ({ error, retryCount }) => {
+                  retries = retryCount;
+                  stats.retries++;
+                  const status = error instanceof HTTPError ? error.response.status : undefined;
+                  log?.warn({ endpoint, status, retry: retryCount }, "PostHog request failed, retrying");
+                },
+              ],
             },
-          ],
-        },
-      });
-      text = await res.text();
-      log?.debug({ endpoint, status: res.status, ms: Date.now() - started, retries }, "PostHog request");
+          });
+        } catch (err) {
+          if (err instanceof HTTPError && err.response.status >= 300 && err.response.status < 400) {
+            void err.response.body?.cancel().catch(() => undefined);
+            url = redirectTarget(err.response, { origin, url, method: req.method, endpoint, hop });
+            log?.debug({ endpoint, status: err.response.status, to: new URL(url).pathname }, "PostHog redirected within its host");
+            continue;
+          }
+          throw err;
+        }
+        text = await readBody(res, deadline.signal);
+        log?.debug({ endpoint, status: res.status, ms: Date.now() - started, retries }, "PostHog request");
+        break;
+      }
     } catch (err) {
+      if (err instanceof PostHogError) throw err;
+      if (deadline.signal.aborted) throw deadlineError();
       if (err instanceof HTTPError) {
         let body = "";
         try {
-          body = await err.response.text();
+          body = await readBody(err.response, deadline.signal);
         } catch {
+          if (deadline.signal.aborted) throw deadlineError();
           body = "";
         }
         throw httpError(err.response.status, body, endpoint, opts.projectId, retries, { write });
@@ -378,11 +494,13 @@ export function createHttpTransport(opts: HttpTransportOptions): HttpTransport {
       const reason = cause?.code ?? cause?.message ?? (err instanceof Error ? err.message : String(err));
       throw new PostHogNetworkError(
         write
-          ? `could not reach PostHog at ${new URL(host).origin} (${endpoint})${notRetried}: ${reason}`
-          : `could not reach PostHog at ${new URL(host).origin} (${endpoint}) after ${retries} retries: ${reason}`,
+          ? `could not reach PostHog at ${origin} (${endpoint})${notRetried}: ${reason}`
+          : `could not reach PostHog at ${origin} (${endpoint}) after ${retries} retries: ${reason}`,
         // Only the low-level cause (e.g. ECONNREFUSED), never an object that holds the request headers.
         { endpoint, cause: cause instanceof Error ? cause : undefined },
       );
+    } finally {
+      clearTimeout(timer);
     }
     if (text.trim() === "") return null;
     try {

@@ -186,10 +186,13 @@ describe("pull_request", () => {
 
   it("leaves the existing comment untouched when PostHog answers 500", async () => {
     const probot = await setup();
-    const gh = nockAppAuth(nock(GITHUB), { slug: false });
+    const gh = nockAppAuth(nock(GITHUB));
     nockConfig(gh, null);
     nockDiff(gh);
-    // No comments list, no PATCH: any GitHub call beyond these would fail the delivery.
+    // The existing analysis is listed; no PATCH and no POST: any other GitHub call would fail the delivery.
+    gh.get(comments)
+      .query({ per_page: "100" })
+      .reply(200, [{ id: 5, body: `${PR_COMMENT_MARKER}\n### Experiment hygiene\n✅ Promote`, user: { login: BOT_LOGIN } }]);
     const ph = nock(POSTHOG)
       .get(`/api/projects/${PROJECT_ID}/feature_flags/`)
       .query({ limit: "100" })
