@@ -21,9 +21,10 @@ describe("changedLinesFromDiff", () => {
       "",
     ].join("\n");
     expect(changedLinesFromDiff(diff)).toEqual([
-      { file: "src/a.ts", line: 11, side: "removed", text: "const b = 2" },
-      { file: "src/a.ts", line: 11, side: "added", text: "const b = 3" },
-      { file: "src/a.ts", line: 12, side: "added", text: "const c = 4" },
+      // `block`: the hunk header's section heading (the enclosing declaration), when git printed one
+      { file: "src/a.ts", line: 11, side: "removed", text: "const b = 2", block: "function f() {" },
+      { file: "src/a.ts", line: 11, side: "added", text: "const b = 3", block: "function f() {" },
+      { file: "src/a.ts", line: 12, side: "added", text: "const c = 4", block: "function f() {" },
       { file: "src/a.ts", line: 41, side: "removed", text: "gone()" },
     ]);
   });
@@ -127,8 +128,8 @@ describe("changedLinesFromPatches (GitHub pulls.listFiles)", () => {
       { filename: "src/gone.ts", status: "removed", patch: "@@ -1,2 +0,0 @@\n-a\n-b" },
     ];
     expect(changedLinesFromPatches(files)).toEqual([
-      { file: "src/a.ts", line: 2, side: "removed", text: "const f = 'old-cart'" },
-      { file: "src/a.ts", line: 2, side: "added", text: "const f = 'new-checkout'" },
+      { file: "src/a.ts", line: 2, side: "removed", text: "const f = 'old-cart'", block: "import x" },
+      { file: "src/a.ts", line: 2, side: "added", text: "const f = 'new-checkout'", block: "import x" },
       { file: "src/new-name.ts", line: 6, side: "added", text: "added()" },
       { file: "src/new-name.ts", line: 20, side: "removed", text: "removed()" },
       { file: "src/gone.ts", line: 1, side: "removed", text: "a" },
