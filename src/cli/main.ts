@@ -17,7 +17,7 @@ import { existsSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { Command, CommanderError, Option } from "commander";
 import { formatProblems, readConfigFile, type ConfigResult } from "../config/load.js";
-import { changedLinesFromDiff, createFlagMatcher, matchDiff } from "../matching/index.js";
+import { changedLinesFromDiff, createFlagMatcher, DiffParseError, matchDiff } from "../matching/index.js";
 import { analyzePullRequest, type PullRequestReport } from "../pipeline/pull-request.js";
 import { recordProject } from "../pipeline/record.js";
 import {
@@ -137,9 +137,10 @@ async function runPr(
   io: CliIo,
 ): Promise<void> {
   const diff = await readDiff(diffFile, io);
+  const lines = changedLinesFromDiff(diff); // before any PostHog call: a bad diff is a usage error
   const { config, problems } = await loadConfig(opts.config, io);
   const { posthog, now } = await posthogFor(opts, io);
-  const report = await analyzePullRequest({ lines: changedLinesFromDiff(diff), posthog, config, now });
+  const report = await analyzePullRequest({ lines, posthog, config, now });
   if (opts.json) io.stdout(`${JSON.stringify(prReportJson(report), null, 2)}\n`);
   else io.stdout(renderPrComment(report, { configProblems: problems }));
 }
@@ -252,6 +253,10 @@ export async function runCli(argv: string[], io: CliIo = processIo): Promise<num
     if (err instanceof CliError) {
       io.stderr(`error: ${err.message}\n`);
       return err.exitCode;
+    }
+    if (err instanceof DiffParseError) {
+      io.stderr(`error: ${err.message.split("\n")[0]}\n`);
+      return 2;
     }
     if (err instanceof ScanUsageError) {
       io.stderr(`error: ${err.message}\n`);
