@@ -131,6 +131,8 @@ export async function handleIssueComment(context: CommentContext, deps: IssueCom
     host: posthog?.host ?? "",
     projectId: posthog?.projectId ?? "",
   };
+  const prUrl = context.payload.issue.pull_request?.html_url;
+  if (prUrl) ctx.filesUrl = `${prUrl}/files`;
   const command = parsed.command;
   log.info({ command: command.name, user: author }, "chat-ops command");
 
