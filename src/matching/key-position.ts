@@ -70,8 +70,11 @@ export function unclosedOpeners(line: string, end = line.length): number[] {
   return stack;
 }
 
-/** Number of closers of a line that close openers of earlier lines (same scanning rules). */
-function closersOfEarlierLines(line: string): number {
+/**
+ * How a line changes the bracket nesting (same scanning rules as {@link unclosedOpeners}): closers that
+ * close openers of earlier lines, and openers left unclosed at its end.
+ */
+function bracketDelta(line: string): { closed: number; opened: number } {
   let depth = 0;
   let closed = 0;
   let i = 0;
@@ -93,8 +96,10 @@ function closersOfEarlierLines(line: string): number {
     }
     i++;
   }
-  return closed;
+  return { closed, opened: depth };
 }
+
+const BRACKET_RE = /[()[\]{}]/;
 
 /**
  * Follows bracket blocks over consecutive lines of one file (or one side of one diff hunk), so a line
@@ -120,10 +125,13 @@ export class BlockTracker {
    * @param topLevel when true (whole files), a line starting with a letter, `_` or `$` becomes the fallback
    */
   feed(line: string, topLevel = false): void {
-    for (let k = closersOfEarlierLines(line); k > 0 && this.stack.length > 0; k--) this.stack.pop();
-    for (let k = unclosedOpeners(line).length; k > 0; k--) {
-      if (this.stack.length >= 64) this.stack.shift();
-      this.stack.push(line);
+    if (BRACKET_RE.test(line)) {
+      const { closed, opened } = bracketDelta(line);
+      for (let k = closed; k > 0 && this.stack.length > 0; k--) this.stack.pop();
+      for (let k = opened; k > 0; k--) {
+        if (this.stack.length >= 64) this.stack.shift();
+        this.stack.push(line);
+      }
     }
     if (topLevel && /^[A-Za-z_$]/.test(line)) this.fallback = line;
   }

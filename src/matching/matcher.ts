@@ -100,6 +100,8 @@ export interface LineContext {
 export interface FlagMatcher {
   /** Number of distinct valid known keys. */
   readonly keyCount: number;
+  /** How many of them are word-like (letters only), which need a line's context (`key-position.ts`). */
+  readonly wordLikeKeyCount: number;
   /** Input keys that were not used because they are outside PostHog's key charset or empty. */
   readonly skippedKeys: readonly string[];
   /**
@@ -274,8 +276,12 @@ export function createFlagMatcher(knownKeys: Iterable<string>): FlagMatcher {
     return acc === null ? null : { references: acc.refs ?? [], unknownKeys: acc.unknown ?? [] };
   }
 
+  let wordLikeKeyCount = 0;
+  for (const k of keys) if (entries.get(k)!.wordLike) wordLikeKeyCount++;
+
   return {
     keyCount: keys.size,
+    wordLikeKeyCount,
     skippedKeys: skipped,
     scanLine: (text, file, context) =>
       scan(requireString(text, "scanLine: text"), file, false, context?.block)?.references ?? [],
@@ -535,11 +541,12 @@ export function scanText(text: string, file: string, matcher: FlagMatcher): Text
   requireString(file, "scanText: file");
   const out: TextReference[] = [];
   const lines = text.split(/\r?\n/);
-  const blocks = new BlockTracker();
+  // The enclosing block only matters for word-like keys; skip the bookkeeping without them.
+  const blocks = matcher.wordLikeKeyCount > 0 ? new BlockTracker() : null;
   for (let idx = 0; idx < lines.length; idx++) {
     const line = lines[idx]!;
-    const block = blocks.current();
-    blocks.feed(line, true);
+    const block = blocks?.current();
+    blocks?.feed(line, true);
     for (const m of matcher.scanLine(line, file, block === undefined ? undefined : { block })) {
       out.push({ flagKey: m.key, file, line: idx + 1, kind: m.kind, inSdkCall: m.inSdkCall, text: snippet(line, m.key) });
     }

@@ -20,6 +20,11 @@ describe("isWordLikeKey", () => {
     expect(["billing", "integrations", "newCheckout", "SSO"].map(isWordLikeKey)).toEqual([true, true, true, true]);
     expect(["new-checkout", "pricing_v2", "v2", "beta1"].map(isWordLikeKey)).toEqual([false, false, false, false]);
   });
+
+  it("the matcher counts its word-like keys", () => {
+    expect(matcher.wordLikeKeyCount).toBe(3); // integrations, billing, newCheckout
+    expect(createFlagMatcher(["new-checkout", "pricing_v2"]).wordLikeKeyCount).toBe(0);
+  });
 });
 
 describe("word-like keys outside key positions are not references", () => {
