@@ -64,7 +64,7 @@ export function diffLineUrl(filesUrl: string, loc: DiffLocation): string | null 
   if (url.protocol !== "http:" && url.protocol !== "https:") return null;
   const anchor = createHash("sha256").update(loc.file, "utf8").digest("hex");
   url.hash = `diff-${anchor}${loc.side === "added" ? "R" : "L"}${loc.line}`;
-  return url.toString();
+  return url.toString().replace(/\(/g, "%28").replace(/\)/g, "%29"); // safe inside a Markdown link
 }
 
 /** `src/a.ts:12` for an added line, `src/a.ts old line 12` for a removed one (old-file numbering). */
