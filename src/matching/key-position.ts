@@ -250,6 +250,11 @@ export function isKeyPosition(s: string, i: number, j: number, quoted: boolean, 
     const c = container(s, start, block);
     return c.flag && !c.call;
   }
+  if (isIdChar(prev)) {
+    // Elixir module attribute: @billing_flag "billing"
+    const m = /@([A-Za-z_][\w]*)\s*$/.exec(s.slice(0, start));
+    return m !== null && FLAG_NAME_RE.test(m[1]!);
+  }
   if (prev === "(" || prev === "[" || prev === "{" || prev === "," || prev === "") {
     const c = container(s, start, block);
     // in a call, only the first argument: useFlag('billing'), not track(event, 'billing')

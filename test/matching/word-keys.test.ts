@@ -91,6 +91,15 @@ describe("word-like keys in key positions are references", () => {
     expect(keysOn('\t\tKey:        "integrations",', "\tv, err := ph.GetFeatureFlag(posthog.FeatureFlagPayload{")).toEqual([
       "integrations:string",
     ]);
+    // other languages: PHP multi-line call, JSX on two lines, C#/Kotlin/Swift constants, Elixir, Ruby
+    expect(keysOn("    'billing',", "if (PostHog::isFeatureEnabled(")).toEqual(["billing:string"]);
+    expect(keysOn('  flag="billing"', "<PostHogFeature")).toEqual(["billing:string"]);
+    expect(keysOn('    public const string Billing = "billing";', "public static class FeatureFlags {")).toEqual(["billing:string"]);
+    expect(keysOn('    const val BILLING = "billing"', "object FeatureFlags {")).toEqual(["billing:string"]);
+    expect(keysOn('    case billing = "billing"', "enum FeatureFlag: String {")).toEqual(["billing:string"]);
+    expect(keysOn('  @billing_flag "billing"')).toEqual(["billing:string"]);
+    expect(keysOn("  BILLING = 'billing'.freeze", "module FeatureFlags")).toEqual(["billing:string"]);
+    expect(keysOn('  @moduledoc "billing"')).toEqual([]);
     // but not inside an unrelated container
     expect(keysOn("  { label: 'billing', href: '/settings/billing' },", "const SETTINGS_TABS = [")).toEqual([]);
     expect(keysOn("  return <p>billing</p>", "export function FeatureFlagsPage() {")).toEqual([]);
