@@ -25,4 +25,4 @@ export type {
 export { KeySuggester, maxSuggestionDistance, osaDistance } from "./distance.js";
 export { isJvmFile, literalKey, SDK_SHAPES } from "./sdk.js";
 export type { KeySlot, SdkShape } from "./sdk.js";
-export { BlockTracker, isKeyPosition, isWordLikeKey } from "./key-position.js";
+export { BlockTracker, isFlagName, isKeyPosition, isWordLikeKey } from "./key-position.js";

@@ -26,10 +26,24 @@
 /** Names of calls that take a flag key: anything mentioning a flag, feature, toggle or experiment. */
 const FLAG_CALL_RE = /flag|feature|toggle|experiment/i;
 /**
- * Names of slots and containers that hold flag keys. `feature` alone is not enough (`features = ['billing']`
- * is a pricing table more often than a flag list), but `featureKey`, `FEATURE_NAME`, `$feature_flag` are.
+ * Whether a slot or container name says it holds flag keys: its last word is `flag(s)` or `toggle(s)`
+ * (`FEATURE_FLAGS`, `enabledFlags`, `BILLING_FLAG`, `enum FeatureFlag`, `$feature_flag`), or `key(s)` /
+ * `name(s)` right after `flag`, `feature` or `experiment` (`flagKey`, `FEATURE_KEY`, `experiment_key`).
+ * The last word decides: `flagsResponse`, `featureFlagPayloads` and `features` (a pricing table more often
+ * than a flag list) are not flag containers.
  */
-const FLAG_NAME_RE = /flag|toggle|feature[_-]?(?:key|name)|experiment[_-]?key|^\$feature/i;
+export function isFlagName(name: string): boolean {
+  const words = name
+    .replace(/([a-z0-9])([A-Z])/g, "$1 $2")
+    .split(/[^A-Za-z0-9]+/)
+    .filter((w) => w !== "")
+    .map((w) => w.toLowerCase());
+  const last = words[words.length - 1];
+  if (last === undefined) return false;
+  if (/^(?:flag|flags|toggle|toggles)$/.test(last)) return true;
+  const before = words[words.length - 2];
+  return /^(?:key|keys|name|names)$/.test(last) && before !== undefined && /^(?:flag|feature|experiment)$/.test(before);
+}
 
 /**
  * Whether a key is word-like: only ASCII letters (no `-`, `_` or digit), so it reads as a word or an
@@ -140,7 +154,10 @@ export class BlockTracker {
 /** A name governing a container or call: `call` names are callees, others declared or object names. */
 interface Governor {
   names: string[];
+  /** The container is a call's argument list (only its first argument is a key position). */
   call: boolean;
+  /** Judge the names as callees (mentioning a flag is enough), not as declared names ({@link isFlagName}). */
+  lenient?: boolean;
 }
 
 /**
@@ -161,6 +178,8 @@ function openerNames(line: string, o: number): Governor | null {
     return m ? { names: [m[1]!], call: false } : null;
   }
   if (ch === "{" && /(?:\)|=>|\belse|\bdo|\btry)\s*$/.test(head)) return null; // a function or control body
+  const inCall = /([A-Za-z_$][\w$]*)\s*\(\s*$/.exec(head);
+  if (inCall) return { names: [inCall[1]!], call: false, lenient: true }; // bootstrapFlags({ billing: true })
   const decl = declaredName(head);
   const just = /([A-Za-z_$][\w$]*)\s*$/.exec(head);
   const names = [...(just ? [just[1]!] : []), ...(decl ? decl.names : [])];
@@ -179,14 +198,18 @@ function declaredName(head: string): Governor | null {
 
 function flaggy(g: Governor | null): boolean {
   if (g === null) return false;
-  return g.names.some((n) => (g.call ? FLAG_CALL_RE.test(n) : FLAG_NAME_RE.test(n)));
+  return g.names.some((n) => (g.call || g.lenient ? FLAG_CALL_RE.test(n) : isFlagName(n)));
 }
 
 /**
  * The innermost container around `pos` (on this line, else opened by the block line): whether it is
  * flag-related, and whether it is a call (where only the first argument is a key position).
  */
-function container(s: string, pos: number, block: string | undefined): { flag: boolean; call: boolean } {
+function container(
+  s: string,
+  pos: number,
+  block: string | undefined,
+): { flag: boolean; call: boolean; mentionsFlag: boolean } {
   let g: Governor | null = null;
   const openers = unclosedOpeners(s, pos);
   if (openers.length > 0) g = openerNames(s, openers[openers.length - 1]!);
@@ -197,11 +220,32 @@ function container(s: string, pos: number, block: string | undefined): { flag: b
         ? openerNames(block, blockOpeners[blockOpeners.length - 1]!)
         : declaredName(block.replace(/[:{]\s*$/, ""));
   }
-  return { flag: flaggy(g), call: g?.call ?? false };
+  return { flag: flaggy(g), call: g?.call ?? false, mentionsFlag: g !== null && g.names.some((n) => FLAG_CALL_RE.test(n)) };
 }
 
 /** Slots that hold other things than a flag key even inside a flag call or struct (issue 10: non-key slots). */
 const NON_KEY_SLOT_RE = /^(?:distinct_?id|groups?|person_?properties|group_?properties|properties|default|event|match)$/i;
+
+/**
+ * The position of the nearest `=` or `:` (not `==`, `::`) before `k` at bracket depth 0, or -1 when a
+ * `(`, `[`, `{`, `,` or `;` of that depth comes first.
+ */
+function slotOperatorBefore(s: string, k: number): number {
+  let depth = 0;
+  for (let p = k; p >= 0; p--) {
+    const c = s[p]!;
+    if (c === ")" || c === "]" || c === "}") depth++;
+    else if (c === "(" || c === "[" || c === "{") {
+      if (depth === 0) return -1;
+      depth--;
+    } else if (depth === 0) {
+      if (c === "," || c === ";") return -1;
+      if (c === ":" && s[p - 1] !== ":" && s[p + 1] !== ":") return p;
+      if (c === "=" && !/[=!<>]/.test(s[p - 1] ?? "") && s[p + 1] !== "=" && s[p + 1] !== ">") return p;
+    }
+  }
+  return -1;
+}
 
 /**
  * Whether the word-like key `s[i, j)` is in a key position (see the module comment).
@@ -223,7 +267,7 @@ export function isKeyPosition(s: string, i: number, j: number, quoted: boolean, 
   } else if (s[i - 1] === ".") {
     // member of a flags object: flags.billing, this.featureFlags.billing
     const m = /([A-Za-z_$][\w$]*)\s*(?:\?)?\.$/.exec(s.slice(0, i));
-    return m !== null && FLAG_NAME_RE.test(m[1]!);
+    return m !== null && isFlagName(m[1]!);
   } else {
     // bare identifier: only as a key of a flag-named object (`FLAGS = { billing: true }`)
     const after = s.slice(j).match(/^\s*(?::(?!:)|=>)/);
@@ -231,6 +275,11 @@ export function isKeyPosition(s: string, i: number, j: number, quoted: boolean, 
   }
   let k = start - 1;
   while (k >= 0 && (s[k] === " " || s[k] === "\t")) k--;
+  // a default after `||` / `??` / `or` sits in the slot of the whole expression: FLAG_KEY: env.X || 'billing'
+  if (/(?:\|\||\?\?|\bor)$/.test(s.slice(Math.max(0, k - 2), k + 1))) {
+    const slot = slotOperatorBefore(s, k);
+    if (slot >= 0) k = slot;
+  }
   const prev = k >= 0 ? s[k]! : "";
   const after = s.slice(j + (quoted ? 1 : 0));
   // object key in a flag container: { 'billing': true }, 'billing' => true
@@ -245,15 +294,17 @@ export function isKeyPosition(s: string, i: number, j: number, quoted: boolean, 
     const op = prev === ">" ? k - 1 : prev === "=" && s[k - 1] === ":" ? k - 1 : k;
     // the slot name: an identifier or a quoted name just before the operator
     const m = /(?:["']?)([A-Za-z_$][\w$-]*)["']?\s*(?::\s*[^=:]*?)?\s*$/.exec(s.slice(0, op));
-    if (m && FLAG_NAME_RE.test(m[1]!)) return true;
+    if (m && isFlagName(m[1]!)) return true;
     if (m && (NON_KEY_SLOT_RE.test(m[1]!) || /^(?:case|when|return|if|elif|while)$/.test(m[1]!))) return false;
     const c = container(s, start, block);
+    // the `key`/`flag` slot of a flag struct or options object: FeatureFlagPayload{Key: "billing"}
+    if (m && /^(?:key|flag)$/i.test(m[1]!) && c.mentionsFlag) return true;
     return c.flag && !c.call;
   }
   if (isIdChar(prev)) {
     // Elixir module attribute: @billing_flag "billing"
     const m = /@([A-Za-z_][\w]*)\s*$/.exec(s.slice(0, start));
-    return m !== null && FLAG_NAME_RE.test(m[1]!);
+    return m !== null && isFlagName(m[1]!);
   }
   if (prev === "(" || prev === "[" || prev === "{" || prev === "," || prev === "") {
     const c = container(s, start, block);

@@ -6,6 +6,7 @@ import { describe, expect, it } from "vitest";
 import {
   changedLinesFromDiff,
   createFlagMatcher,
+  isFlagName,
   isWordLikeKey,
   matchDiff,
   scanText,
@@ -27,6 +28,20 @@ describe("isWordLikeKey", () => {
   });
 });
 
+describe("isFlagName (slot and container names that hold flag keys)", () => {
+  it("decides by the last word", () => {
+    const yes = ["FEATURE_FLAGS", "featureFlags", "flags", "BILLING_FLAG", "FeatureFlag", "$feature_flag", "flagKey", "FEATURE_KEY", "experiment_key", "toggles"];
+    const no = ["flagsResponse", "flagsResponseOverrides", "featureFlagPayloads", "features", "toolbarVersion", "key", "name", "FlagRow"];
+    expect(yes.filter((n) => !isFlagName(n))).toEqual([]);
+    expect(no.filter((n) => isFlagName(n))).toEqual([]);
+  });
+
+  it("a mocked /flags response or a payload map is not a flag container", () => {
+    expect(keysOn("    surveys: true,", "    const flagsResponse: FlagsResponse = {")).toEqual([]);
+    expect(keysOn("  billing: { plan: 'team' },", "const featureFlagPayloads = {")).toEqual([]);
+  });
+});
+
 describe("word-like keys outside key positions are not references", () => {
   it.each([
     ["TS comment", "// integrations are loaded lazily, see billing/README"],
@@ -42,6 +57,8 @@ describe("word-like keys outside key positions are not references", () => {
     ["switch case", "case 'billing':"],
     ["variant comparison", "if (variant === 'billing') {"],
     ["analytics event", "posthog.capture('opened', 'integrations')"],
+    ["default of a non-flag slot", "const title = props.title || 'billing'"],
+    ["object in a non-flag call", "render({ billing: true })"],
     ["bare identifier", "const integrations = await loadIntegrations(team)"],
     ["camelCase variable", "const newCheckout = useNewCheckout()"],
     ["Python docstring", '    """Sync billing and integrations for the team."""'],
@@ -77,6 +94,9 @@ describe("word-like keys in key positions are references", () => {
     ["flag list", "export const ENABLED_FLAGS = ['billing', 'integrations']", "billing:string"],
     ["flags object member", "if (flags.integrations) {", "integrations:identifier"],
     ["flags subscript", "if featureFlags['billing']:", "billing:string"],
+    ["default after ||", "  FLAG_KEY: process.env.BILLING_FLAG_KEY || 'billing',", "billing:string"],
+    ["default after ??", "const flagKey = params.get('flag') ?? 'billing'", "billing:string"],
+    ["object in a flag call", "mockFetch(flagsResponse({ billing: true, integrations: 'test' }))", "billing:identifier"],
   ])("%s", (_name, line, first) => {
     expect(keysOn(line)[0]).toBe(first);
   });
