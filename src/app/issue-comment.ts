@@ -145,6 +145,8 @@ export async function handleIssueComment(context: CommentContext, deps: IssueCom
   if (problems.length > 0) {
     log.warn({ problems: problems.map(formatProblem) }, fatal ? "unreadable .github/experiment-hygiene.yml" : "problems in .github/experiment-hygiene.yml; those keys use their defaults");
   }
+  const prUrl = context.payload.issue.pull_request?.html_url;
+  if (prUrl) ctx.filesUrl = `${prUrl}/files`;
   const command = parsed.command;
   log.info({ command: command.name, user: author }, "chat-ops command");
 

@@ -125,14 +125,16 @@ export async function handlePullRequest(
   }
   if (changes.fileListCapped) notes.push("GitHub lists at most 3,000 files; later files were not scanned.");
 
-  const references = report.flags.length > 0 || report.unknownKeys.length > 0;
+  // An unknown key only on removed lines (a flag deleted in PostHog whose code goes too) is no reason to comment.
+  const references = report.flags.length > 0 || report.unknownKeys.some((u) => u.side === "added");
+  const filesUrl = `${pr.html_url}/files`;
   let body: string;
   if (references) {
-    body = renderPrComment(report, { configProblems: problems, headSha: pr.head.sha, notes });
+    body = renderPrComment(report, { configProblems: problems, headSha: pr.head.sha, notes, filesUrl });
   } else if (problems.length > 0) {
     body = renderConfigProblemsComment(problems);
   } else {
-    body = renderPrComment(report, { headSha: pr.head.sha });
+    body = renderPrComment(report, { headSha: pr.head.sha, filesUrl });
   }
   const result = await upsertStickyComment(
     context.octokit,

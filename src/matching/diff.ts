@@ -3,6 +3,7 @@
  * or from GitHub's `pulls.listFiles` patches. Parsing is done by the `parse-diff` library.
  */
 import parseDiff from "parse-diff";
+import { BlockTracker } from "./key-position.js";
 
 /** One added or removed line of a diff. */
 export interface ChangedLine {
@@ -13,6 +14,12 @@ export interface ChangedLine {
   side: "added" | "removed";
   /** The line without its `+`/`-` marker and without a trailing `\r`. */
   text: string;
+  /**
+   * The line (context or changed, same side) that opened the innermost bracket block this line sits in,
+   * else the hunk header's section heading (git's enclosing-declaration line); absent when neither is
+   * known. Lets the matcher see `export const FEATURE_FLAGS = {` around `BILLING: 'billing',`.
+   */
+  block?: string;
 }
 
 /** One entry of GitHub's `pulls.listFiles` response (only the fields used here). */
@@ -29,18 +36,95 @@ export class DiffParseError extends Error {
   override readonly name = "DiffParseError";
 }
 
+/**
+ * Thrown for a combined diff (`diff --cc` / `diff --combined`, what `git show <merge>` prints): its
+ * `@@@` hunks have one column per parent and no single old side, so it cannot be read as a unified diff.
+ */
+export class CombinedDiffError extends DiffParseError {
+  constructor() {
+    super(
+      "this is a combined diff of a merge commit (diff --cc, from git show <merge>); " +
+        "pass a two-sided diff instead, e.g. git diff <merge>^1 <merge>",
+    );
+  }
+}
+
+const COMBINED_RE = /^(?:diff --(?:cc|combined) |@@@+ -)/m;
+
+/** The section heading of a hunk header (`@@ -1,2 +1,3 @@ export const FLAGS = {` → `export const FLAGS = {`). */
+function hunkSection(header: string): string | undefined {
+  const m = /^@@ [^@]*@@ ?(.*)$/.exec(header);
+  const section = m?.[1]?.replace(/\r$/, "");
+  return section ? section : undefined;
+}
+
 function linesOf(file: parseDiff.File, path: string, out: ChangedLine[]): void {
   for (const chunk of file.chunks) {
+    const section = hunkSection(chunk.content);
+    const oldSide = new BlockTracker(section);
+    const newSide = new BlockTracker(section);
     for (const change of chunk.changes) {
       // parse-diff repeats the previous change for "\ No newline at end of file" with that text.
       if (change.content.charCodeAt(0) === 92 /* \ */) continue;
+      let text = change.content.slice(1);
+      if (text.endsWith("\r")) text = text.slice(0, -1);
       if (change.type === "add" || change.type === "del") {
-        let text = change.content.slice(1);
-        if (text.endsWith("\r")) text = text.slice(0, -1);
-        out.push({ file: path, line: change.ln, side: change.type === "add" ? "added" : "removed", text });
+        const tracker = change.type === "add" ? newSide : oldSide;
+        const block = tracker.current();
+        tracker.feed(text);
+        const cl: ChangedLine = { file: path, line: change.ln, side: change.type === "add" ? "added" : "removed", text };
+        if (block !== undefined) cl.block = block;
+        out.push(cl);
+      } else {
+        oldSide.feed(text);
+        newSide.feed(text);
       }
     }
   }
+}
+
+const C_ESCAPES: Record<string, number> = { a: 7, b: 8, t: 9, n: 10, v: 11, f: 12, r: 13, '"': 34, "\\": 92 };
+
+/**
+ * Decodes a path git wrote C-style quoted (`"caf\303\251.ts"`: octal bytes of UTF-8, `\t`, `\"`, `\\`;
+ * git's `quote_c_style`) once parse-diff has removed the quotes and the `a/`/`b/` prefix. Invalid UTF-8
+ * becomes U+FFFD.
+ */
+export function decodeGitPath(raw: string): string {
+  if (!raw.includes("\\")) return raw;
+  const bytes: number[] = [];
+  for (let i = 0; i < raw.length; i++) {
+    const c = raw[i]!;
+    if (c === "\\" && i + 1 < raw.length) {
+      const oct = /^[0-3][0-7]{2}/.exec(raw.slice(i + 1, i + 4));
+      if (oct) {
+        bytes.push(parseInt(oct[0], 8));
+        i += 3;
+        continue;
+      }
+      const e = C_ESCAPES[raw[i + 1]!];
+      if (e !== undefined) {
+        bytes.push(e);
+        i++;
+        continue;
+      }
+    }
+    for (const b of Buffer.from(c, "utf8")) bytes.push(b);
+  }
+  return Buffer.from(bytes).toString("utf8");
+}
+
+/**
+ * The path as the repository spells it: git quotes a path holding a control character, `"`, `\` or (with
+ * the default `core.quotePath`) a non-ASCII byte, and parse-diff keeps the escapes. Decoded only when the
+ * diff text shows the path quoted, so an unquoted path containing a backslash is left alone.
+ */
+function repoPath(raw: string, diffText: string): string {
+  if (!raw.includes("\\")) return raw;
+  for (const prefix of ["a/", "b/", ""]) {
+    if (diffText.includes(`"${prefix}${raw}"`)) return decodeGitPath(raw);
+  }
+  return raw;
 }
 
 function isBlank(s: string): boolean {
@@ -53,8 +137,11 @@ function isBlank(s: string): boolean {
  * Files without hunks (binary files, pure renames, mode changes) contribute nothing. Deleted files use the
  * old path, renamed and other files the new path. CRLF diffs are accepted.
  *
+ * Paths git quoted (`"caf\303\251.ts"`) are decoded to UTF-8 (`café.ts`).
+ *
  * @param diffText the whole diff text; an empty or blank string gives `[]`
  * @returns changed lines (`line` 1-based: new-file numbers for added, old-file numbers for removed lines)
+ * @throws CombinedDiffError for a combined diff (`diff --cc`, `git show <merge>`)
  * @throws DiffParseError when `diffText` is not a string, is non-blank but holds no file section, or a
  *   file section with hunks has no file name
  */
@@ -63,7 +150,9 @@ export function changedLinesFromDiff(diffText: string): ChangedLine[] {
     throw new DiffParseError(`changedLinesFromDiff: diff text must be a string, got ${typeof diffText}`);
   }
   if (isBlank(diffText)) return [];
-  const files = parseDiff(diffText.replace(/\r\n/g, "\n"));
+  if (COMBINED_RE.test(diffText)) throw new CombinedDiffError();
+  const text = diffText.replace(/\r\n/g, "\n");
+  const files = parseDiff(text);
   if (files.length === 0) {
     throw new DiffParseError(
       `changedLinesFromDiff: no file sections found; expected a unified diff, got ${JSON.stringify(diffText.slice(0, 80))}`,
@@ -79,7 +168,7 @@ export function changedLinesFromDiff(diffText: string): ChangedLine[] {
         `changedLinesFromDiff: a file section with hunks has no file name (headers missing?): ${JSON.stringify(file.chunks[0]?.content ?? "")}`,
       );
     }
-    linesOf(file, path, out);
+    linesOf(file, repoPath(path, text), out);
   }
   return out;
 }

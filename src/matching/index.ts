@@ -1,5 +1,5 @@
 /** Feature flag key references in diffs and files: public API of `src/matching/`. */
-export { changedLinesFromDiff, changedLinesFromPatches, DiffParseError } from "./diff.js";
+export { changedLinesFromDiff, changedLinesFromPatches, CombinedDiffError, decodeGitPath, DiffParseError } from "./diff.js";
 export type { ChangedLine, PatchFile } from "./diff.js";
 export {
   createFlagMatcher,
@@ -15,6 +15,7 @@ export type {
   FlagMatcher,
   FlagReference,
   LineMatch,
+  LineContext,
   LineScan,
   MatchOptions,
   ReferenceKind,
@@ -24,3 +25,4 @@ export type {
 export { KeySuggester, maxSuggestionDistance, osaDistance } from "./distance.js";
 export { isJvmFile, literalKey, SDK_SHAPES } from "./sdk.js";
 export type { KeySlot, SdkShape } from "./sdk.js";
+export { BlockTracker, isFlagName, isKeyPosition, isWordLikeKey } from "./key-position.js";

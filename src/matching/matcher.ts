@@ -25,6 +25,10 @@
  *   exception, and `//K`, `/*K` comments still count (but not a URL host `https://K.example.com`).
  * - **Short keys** (under 3 characters, LaunchDarkly's `minFlagKeyLen`) only count inside SDK calls and in
  *   the unambiguous `$feature/K` property form. **All-digit keys** never count as bare identifiers.
+ * - **Word-like keys** (letters only: `billing`, `integrations`; `key-position.ts`) count only in key
+ *   positions: SDK calls, `$feature/K`, the first argument of a flag-named call, a flag-named slot
+ *   (`BILLING_FLAG = "billing"`, `"$feature_flag": "billing"`) or a flag-named container (`FLAGS = [...]`,
+ *   `enum FeatureFlag {…}`), never in comments, UI strings, test names, hosts or as bare words (issue 8).
  * - Matching is exact and case-sensitive (no camelCase/UPPER_SNAKE aliases).
  * - One reference per (key, line): the strongest kind wins (sdk-call > property > string > identifier).
  * - A literal in the key position of an SDK call that is not a known key is an **unknown key** (likely a
@@ -34,6 +38,7 @@
 import picomatch from "picomatch";
 import type { ChangedLine } from "./diff.js";
 import { KeySuggester } from "./distance.js";
+import { BlockTracker, isKeyPosition, isWordLikeKey } from "./key-position.js";
 import { type CallFinding, isJvmFile, matchShape, SDK_SHAPES, type SdkShape } from "./sdk.js";
 
 /** The lexical form a reference was found in. */
@@ -82,20 +87,32 @@ export interface LineScan {
   unknownKeys: { key: string; suggestion: string | null }[];
 }
 
+/** What a line's neighbourhood says about it (optional; improves word-like key decisions). */
+export interface LineContext {
+  /**
+   * The line that opened the innermost bracket block this line sits in, or the enclosing top-level
+   * declaration (a diff hunk's section heading): see `BlockTracker` in `key-position.ts`.
+   */
+  block?: string;
+}
+
 /** A matcher built once over the known feature flag keys. */
 export interface FlagMatcher {
   /** Number of distinct valid known keys. */
   readonly keyCount: number;
+  /** How many of them are word-like (letters only), which need a line's context (`key-position.ts`). */
+  readonly wordLikeKeyCount: number;
   /** Input keys that were not used because they are outside PostHog's key charset or empty. */
   readonly skippedKeys: readonly string[];
   /**
    * Known keys referenced on one line.
    * @param text one line (no newline)
    * @param file optional path, used only to recognise JVM files (key-second `isFeatureEnabled(id, K)`)
+   * @param context optional neighbourhood of the line (the enclosing block), for word-like keys
    */
-  scanLine(text: string, file?: string): LineMatch[];
+  scanLine(text: string, file?: string, context?: LineContext): LineMatch[];
   /** Like {@link FlagMatcher.scanLine}, plus unknown literal keys in PostHog SDK calls. */
-  scanLineDetailed(text: string, file?: string): LineScan;
+  scanLineDetailed(text: string, file?: string, context?: LineContext): LineScan;
   /** Closest known key for an unknown one, or null (see `distance.ts`). */
   suggest(key: string): string | null;
   /** Whether `key` is a known feature flag key. */
@@ -145,6 +162,8 @@ interface Entry {
   stringOk: boolean;
   /** Counts as a bare identifier reference (false for short and all-digit keys). */
   identifierOk: boolean;
+  /** Letters only: string and identifier forms count only in key positions (`key-position.ts`). */
+  wordLike: boolean;
   shapes: SdkShape[] | null;
 }
 
@@ -174,12 +193,18 @@ export function createFlagMatcher(knownKeys: Iterable<string>): FlagMatcher {
     if (keys.has(key)) continue;
     keys.add(key);
     const long = key.length >= MIN_BARE_KEY_LENGTH;
-    entries.set(key, { isKey: true, stringOk: long, identifierOk: long && !/^[0-9]+$/.test(key), shapes: null });
+    entries.set(key, {
+      isKey: true,
+      stringOk: long,
+      identifierOk: long && !/^[0-9]+$/.test(key),
+      wordLike: isWordLikeKey(key),
+      shapes: null,
+    });
   }
   for (const shape of SDK_SHAPES) {
     const e = entries.get(shape.token);
     if (e) (e.shapes ??= []).push(shape);
-    else entries.set(shape.token, { isKey: false, stringOk: false, identifierOk: false, shapes: [shape] });
+    else entries.set(shape.token, { isKey: false, stringOk: false, identifierOk: false, wordLike: false, shapes: [shape] });
   }
   let maxLen = 0;
   for (const k of entries.keys()) maxLen = Math.max(maxLen, k.length);
@@ -198,7 +223,7 @@ export function createFlagMatcher(knownKeys: Iterable<string>): FlagMatcher {
   const ctx: MatchContext = { keys, suggest };
 
   /** The per-line pass; allocation-free until a candidate token is found. */
-  function scan(s: string, file: string | undefined, wantUnknown: boolean): LineScan | null {
+  function scan(s: string, file: string | undefined, wantUnknown: boolean, block: string | undefined): LineScan | null {
     let acc: LineAccumulator | null = null;
     let jvm: boolean | undefined;
     const n = s.length;
@@ -237,8 +262,8 @@ export function createFlagMatcher(knownKeys: Iterable<string>): FlagMatcher {
               const kind = lexicalKind(s, i, j);
               if (
                 kind === "property" ||
-                (kind === "string" && entry.stringOk) ||
-                (kind === "identifier" && entry.identifierOk)
+                (((kind === "string" && entry.stringOk) || (kind === "identifier" && entry.identifierOk)) &&
+                  (!entry.wordLike || isKeyPosition(s, i, j, kind === "string", block)))
               ) {
                 (acc ??= new LineAccumulator(ctx, wantUnknown)).addRef(s.slice(i, j), kind);
               }
@@ -251,12 +276,17 @@ export function createFlagMatcher(knownKeys: Iterable<string>): FlagMatcher {
     return acc === null ? null : { references: acc.refs ?? [], unknownKeys: acc.unknown ?? [] };
   }
 
+  let wordLikeKeyCount = 0;
+  for (const k of keys) if (entries.get(k)!.wordLike) wordLikeKeyCount++;
+
   return {
     keyCount: keys.size,
+    wordLikeKeyCount,
     skippedKeys: skipped,
-    scanLine: (text, file) => scan(requireString(text, "scanLine: text"), file, false)?.references ?? [],
-    scanLineDetailed: (text, file) =>
-      scan(requireString(text, "scanLineDetailed: text"), file, true) ?? { references: [], unknownKeys: [] },
+    scanLine: (text, file, context) =>
+      scan(requireString(text, "scanLine: text"), file, false, context?.block)?.references ?? [],
+    scanLineDetailed: (text, file, context) =>
+      scan(requireString(text, "scanLineDetailed: text"), file, true, context?.block) ?? { references: [], unknownKeys: [] },
     suggest: (key) => suggest(requireString(key, "suggest: key")),
     has: (key) => keys.has(key),
   };
@@ -464,7 +494,7 @@ export function matchDiff(lines: readonly ChangedLine[], matcher: FlagMatcher, o
       throw new MatchInputError(`matchDiff: malformed changed line ${JSON.stringify(cl)}`);
     }
     if (ignored(cl.file)) continue;
-    const found = matcher.scanLineDetailed(cl.text, cl.file);
+    const found = matcher.scanLineDetailed(cl.text, cl.file, cl.block === undefined ? undefined : { block: cl.block });
     for (const m of found.references) {
       references.push({
         flagKey: m.key,
@@ -511,9 +541,13 @@ export function scanText(text: string, file: string, matcher: FlagMatcher): Text
   requireString(file, "scanText: file");
   const out: TextReference[] = [];
   const lines = text.split(/\r?\n/);
+  // The enclosing block only matters for word-like keys; skip the bookkeeping without them.
+  const blocks = matcher.wordLikeKeyCount > 0 ? new BlockTracker() : null;
   for (let idx = 0; idx < lines.length; idx++) {
     const line = lines[idx]!;
-    for (const m of matcher.scanLine(line, file)) {
+    const block = blocks?.current();
+    blocks?.feed(line, true);
+    for (const m of matcher.scanLine(line, file, block === undefined ? undefined : { block })) {
       out.push({ flagKey: m.key, file, line: idx + 1, kind: m.kind, inSdkCall: m.inSdkCall, text: snippet(line, m.key) });
     }
   }

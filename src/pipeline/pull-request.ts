@@ -6,6 +6,7 @@
  */
 import type { Config } from "../config/schema.js";
 import { decide, selectGuardrails, type Decision } from "../decision/index.js";
+import { DEFAULT_DETECTOR_CONFIG, detectStall, type Finding } from "../detectors/index.js";
 import type { Logger } from "../github/types.js";
 import { silentLogger } from "../github/types.js";
 import {
@@ -13,6 +14,7 @@ import {
   matchDiff,
   type ChangedLine,
   type DiffMatches,
+  type FlagReference,
   type UnknownKey,
 } from "../matching/index.js";
 import type { Experiment, ExposureResult, FeatureFlag, Metric, MetricResult } from "../model.js";
@@ -34,6 +36,18 @@ export interface ExperimentReport {
   exposuresPending?: boolean;
   /** What PostHog itself flags about the experiment's health, and where it disagrees with the decision's SRM check. */
   posthogHealth?: PosthogHealthView;
+  /**
+   * The scan's exposure-stall finding for this experiment (`detectStall` with the default thresholds), or
+   * null/absent when exposures are flowing. While set, no time-to-target estimate is shown.
+   */
+  stall?: Finding | null;
+  /**
+   * True when this PR removes every reference to the experiment's flag in its diff (the flag's status is
+   * "removed") — with a running experiment, merging it stops exposures mid-run.
+   */
+  removesFlagCode?: boolean;
+  /** Where the PR's diff references the experiment's flag (diff order); absent outside a PR. */
+  references?: FlagReference[];
 }
 
 /** Options of {@link analyzeExperiment}. */
@@ -124,9 +138,14 @@ export async function analyzePullRequest(input: AnalyzeInput): Promise<PullReque
   const selected = experiments.slice(0, max);
   log.debug({ matched: experiments.length, analysed: selected.length }, "experiments matched by flag key");
 
+  const removedKeys = new Set(referenced.filter((f) => f.status === "removed").map((f) => f.flagKey));
   const reports = await Promise.all(
     selected.map((summary) => analyzeExperiment(posthog, summary, config, now, log)),
   );
+  for (const r of reports) {
+    r.removesFlagCode = removedKeys.has(r.flagKey);
+    r.references = matches.references.filter((m) => m.flagKey === r.flagKey);
+  }
   // Most urgent first (investigate, roll back, promote, stop, extend, continue), then by flag key.
   reports.sort(
     (a, b) => urgency(a) - urgency(b) || a.flagKey.localeCompare(b.flagKey) || a.experiment.id - b.experiment.id,
@@ -143,8 +162,12 @@ export async function analyzePullRequest(input: AnalyzeInput): Promise<PullReque
 
 const URGENCY = ["investigate", "rollback", "promote", "stop", "extend", "continue"];
 
-/** Sort key: experiments whose answer could not be read come first, then by decision urgency. */
+/**
+ * Sort key: a running experiment whose code the PR removes first, then experiments whose answer could not
+ * be read, then by decision urgency.
+ */
 function urgency(r: ExperimentReport): number {
+  if (r.removesFlagCode && r.experiment.status === "running") return -2;
   if (r.error) return -1;
   const i = URGENCY.indexOf(r.decision?.decision ?? "continue");
   return i < 0 ? URGENCY.length : i;
@@ -158,6 +181,29 @@ export function metricsToQuery(experiment: Experiment, config: Config): Metric[]
   const primary = experiment.primaryMetrics[0];
   const guardrails = selectGuardrails(experiment, config.decision).filter((m) => m.uuid !== primary?.uuid);
   return primary ? [primary, ...guardrails] : guardrails;
+}
+
+/**
+ * The scheduled scan's stall rule (`detectStall`, default thresholds: 48 h without an exposure after a
+ * healthy baseline, or none 24 h after launch) applied to one experiment, so the PR comment and the scan
+ * agree. A malformed date is logged and treated as "no stall known".
+ */
+function stallOf(experiment: Experiment, exposures: ExposureResult | null, now: Date, log: Logger): Finding | null {
+  if (!exposures) return null;
+  const data = {
+    flag: experiment.flag,
+    exposures,
+    metricResults: null,
+    flagActivity: null,
+    experimentActivity: null,
+    decision: null,
+  };
+  try {
+    return detectStall(experiment, data, DEFAULT_DETECTOR_CONFIG, now);
+  } catch (err) {
+    log.warn({ experiment_id: experiment.id, err: (err as Error).message }, "stall check skipped");
+    return null;
+  }
 }
 
 /**
@@ -183,6 +229,7 @@ export async function analyzeExperiment(
     metricResults: [],
     decision: null,
     error: null,
+    stall: null,
   };
   try {
     const experiment = await posthog.getExperiment(summary.id);
@@ -220,6 +267,7 @@ export async function analyzeExperiment(
       });
       if (view.flags.length > 0 || view.disagreements.length > 0) report.posthogHealth = view;
     }
+    report.stall = stallOf(experiment, report.exposures, now, log);
   } catch (err) {
     if (!(err instanceof PostHogSchemaError)) throw err;
     log.warn({ experiment_id: summary.id, err: err.message }, "unexpected PostHog response for experiment");

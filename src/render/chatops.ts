@@ -28,6 +28,8 @@ export interface ReplyContext {
   /** PostHog web host and project, for links. */
   host: string;
   projectId: string;
+  /** On a pull request: its "Files changed" URL, so `/experiment status` links locations like the PR comment. */
+  filesUrl?: string;
 }
 
 function head(ctx: Pick<ReplyContext, "marker" | "line">): string[] {
@@ -96,7 +98,7 @@ export function renderStatus(
   const lines = head(ctx);
   if (note) lines.push(escapeMarkdown(note), "");
   for (const { report, findings } of items) {
-    lines.push(...experimentSection(report, ctx.host, ctx.projectId));
+    lines.push(...experimentSection(report, ctx.host, ctx.projectId, ctx.filesUrl));
     lines.push(...findingsLines(findings));
   }
   return finish(lines);

@@ -4,8 +4,10 @@
  * Pure: the same report renders to the same bytes (no clock, no randomness), so an unchanged analysis
  * leaves the comment unwritten. Everything from PostHog or the PR goes through `escapeMarkdown`/`code`.
  */
+import { createHash } from "node:crypto";
 import type { ConfigProblem } from "../config/load.js";
 import type { Decision, DecisionKind, MetricAnalysis } from "../decision/index.js";
+import type { UnknownKey } from "../matching/index.js";
 import type { ExperimentReport, FlagSummary, PullRequestReport } from "../pipeline/pull-request.js";
 import { configErrorSection, configProblemsSection } from "./config-problems.js";
 import { experimentUrl, featureFlagUrl } from "./links.js";
@@ -29,6 +31,70 @@ export interface PrCommentOptions {
   headSha?: string | null;
   /** Notes about incomplete input (e.g. a diff too large for GitHub's diff endpoint). */
   notes?: string[];
+  /**
+   * The pull request's "Files changed" page (`https://github.com/{owner}/{repo}/pull/{n}/files`); each
+   * `file:line` location links into it. Without it (the CLI) locations are plain text.
+   */
+  filesUrl?: string | null;
+}
+
+/** How many locations are listed per flag before "and N more". */
+export const MAX_LOCATIONS = 3;
+
+/** A place in the diff: new-file line for added lines, old-file line for removed lines. */
+export interface DiffLocation {
+  file: string;
+  line: number;
+  side: "added" | "removed";
+}
+
+/**
+ * A link to one line of a PR's "Files changed" page: GitHub's anchor is `diff-` + the SHA-256 hex of the
+ * file's path, then `R<n>` for a line of the new file or `L<n>` for a line of the old file.
+ *
+ * @param filesUrl `https://github.com/{owner}/{repo}/pull/{n}/files` (any http/https URL; GHES too)
+ * @returns the URL, or null when `filesUrl` is not an http(s) URL
+ */
+export function diffLineUrl(filesUrl: string, loc: DiffLocation): string | null {
+  let url: URL;
+  try {
+    url = new URL(filesUrl);
+  } catch {
+    return null;
+  }
+  if (url.protocol !== "http:" && url.protocol !== "https:") return null;
+  const anchor = createHash("sha256").update(loc.file, "utf8").digest("hex");
+  url.hash = `diff-${anchor}${loc.side === "added" ? "R" : "L"}${loc.line}`;
+  return url.toString().replace(/\(/g, "%28").replace(/\)/g, "%29"); // safe inside a Markdown link
+}
+
+/** `src/a.ts:12` for an added line, `src/a.ts old line 12` for a removed one (old-file numbering). */
+export function locationLabel(loc: DiffLocation): string {
+  return loc.side === "added" ? `${loc.file}:${loc.line}` : `${loc.file} old line ${loc.line}`;
+}
+
+/**
+ * The first {@link MAX_LOCATIONS} locations as Markdown (links when `filesUrl` is given), then "and N more".
+ * Duplicate locations are listed once.
+ */
+export function formatLocations(locs: readonly DiffLocation[], filesUrl?: string | null): string {
+  const seen = new Set<string>();
+  const unique = locs.filter((l) => {
+    const k = `${l.side}\u0000${l.file}\u0000${l.line}`;
+    if (seen.has(k)) return false;
+    seen.add(k);
+    return true;
+  });
+  const shown = unique.slice(0, MAX_LOCATIONS).map((l) => {
+    const url = filesUrl ? diffLineUrl(filesUrl, l) : null;
+    return url ? `[${code(locationLabel(l))}](${url})` : code(locationLabel(l));
+  });
+  const more = unique.length - shown.length;
+  return shown.join(", ") + (more > 0 ? ` and ${more} more` : "");
+}
+
+function referencesOf(report: PullRequestReport, flagKey: string): DiffLocation[] {
+  return report.matches.references.filter((r) => r.flagKey === flagKey);
 }
 
 const DECISION_LABEL: Record<DecisionKind, string> = {
@@ -110,7 +176,14 @@ function exposureSection(report: ExperimentReport, decision: Decision): string[]
   }
   const multiple = report.exposures?.totals["$multiple"];
   if (multiple) lines.push("", `<sub>${formatCount(multiple)} users saw more than one variant (\`$multiple\`) and are excluded.</sub>`);
-  if (decision.sample?.daysRemaining) {
+  if (report.stall) {
+    // The scan's stall rule: no time-to-target estimate while no exposure arrives (issue 8).
+    const cause = report.stall.cause ? ` ${escapeMarkdown(report.stall.cause)}` : "";
+    lines.push(
+      "",
+      `> ⚠️ **${escapeMarkdown(report.stall.title)}.**${cause} No time-to-target estimate is shown while exposures are stalled.`,
+    );
+  } else if (decision.sample?.daysRemaining) {
     lines.push("", `<sub>About ${decision.sample.daysRemaining} more days to reach the target at the current rate.</sub>`);
   }
   lines.push("");
@@ -194,11 +267,27 @@ export function dataLines(report: ExperimentReport): string[] {
  * One experiment's section of the PR comment (heading, status, decision and reasons, exposures with
  * progress, primary and guardrail tables). `/experiment status` shows the same section, so both agree.
  *
+ * When the PR removes every reference to the flag of a running experiment (`report.removesFlagCode`), a
+ * warning to end the experiment or keep the code replaces the recommendation's banner.
+ *
+ * With `report.references` (a PR's analysis), a "Found at" line lists where the diff references the flag.
+ *
+ * @param filesUrl the PR's "Files changed" URL, to link each location ({@link formatLocations})
  * @returns Markdown lines (escaped)
  */
-export function experimentSection(report: ExperimentReport, host: string, projectId: string): string[] {
+export function experimentSection(
+  report: ExperimentReport,
+  host: string,
+  projectId: string,
+  filesUrl?: string | null,
+): string[] {
   const e = report.experiment;
   const lines = [`### ${link(e.name || `Experiment ${e.id}`, experimentUrl(host, projectId, e.id))}`, ""];
+  if (report.references && report.references.length > 0) {
+    lines.push(`Found at ${formatLocations(report.references, filesUrl)}.`, "");
+  }
+  const removesRunning = report.removesFlagCode === true && e.status === "running";
+  if (removesRunning) lines.push(...removalWarning(report));
   if (report.error) {
     lines.push(`> [!WARNING]`, `> ${escapeMarkdown(report.error)}`, "");
     return lines;
@@ -207,7 +296,10 @@ export function experimentSection(report: ExperimentReport, host: string, projec
   lines.push(statusLine(report, d), "");
   if (!d) return lines;
   lines.push(...validityWarning(d));
-  lines.push(`${decisionLine(d)}`, "");
+  if (removesRunning) {
+    const variant = d.variant ? ` ${code(d.variant)}` : "";
+    lines.push(`**If you end it now, the data says:** ${DECISION_VERB[d.decision]}${variant}`, "");
+  } else lines.push(`${decisionLine(d)}`, "");
   for (const r of d.reasons) lines.push(`- ${escapeMarkdown(r.message)}`);
   lines.push("", `<sub>Multiple comparisons: ${escapeMarkdown(d.correction.description)}</sub>`, "");
   if (e.status !== "draft") {
@@ -220,10 +312,49 @@ export function experimentSection(report: ExperimentReport, host: string, projec
   return lines;
 }
 
-function flagLine(f: FlagSummary, host: string, projectId: string): string {
+/** The decision in words, without the banner's emoji (used under the removal warning). */
+const DECISION_VERB: Record<DecisionKind, string> = {
+  promote: "promote",
+  rollback: "roll back",
+  investigate: "investigate first",
+  continue: "too early to call (continue)",
+  extend: "extend",
+  stop: "stop",
+};
+
+function removalWarning(report: ExperimentReport): string[] {
+  return [
+    "> [!WARNING]",
+    "> ⚠️ **This experiment is still running in PostHog; end it or keep the code.** " +
+      `This pull request removes every reference to its flag ${code(report.flagKey)} in the diff: once it is deployed, ` +
+      "users stop being exposed and the experiment stalls mid-run. End the experiment in PostHog first, or keep " +
+      "the code until it has ended.",
+    "",
+  ];
+}
+
+function flagLine(f: FlagSummary, host: string, projectId: string, foundAt?: string): string {
   const name = link(f.flagKey, featureFlagUrl(host, projectId, f.flag.id));
   const state = f.flag.active ? "active" : "inactive";
-  return `- ${name} (${state})`;
+  return `- ${name} (${state})${foundAt ? ` at ${foundAt}` : ""}`;
+}
+
+/** Unknown keys grouped: keys the PR adds or changes (likely typos), and keys it only deletes (fine). */
+function groupUnknown(unknown: readonly UnknownKey[]): { added: Map<string, UnknownKey[]>; removedOnly: Map<string, UnknownKey[]> } {
+  const byKey = new Map<string, UnknownKey[]>();
+  for (const u of unknown) {
+    const list = byKey.get(u.key);
+    if (list) list.push(u);
+    else byKey.set(u.key, [u]);
+  }
+  const added = new Map<string, UnknownKey[]>();
+  const removedOnly = new Map<string, UnknownKey[]>();
+  for (const [k, list] of byKey) {
+    const onAdded = list.filter((u) => u.side === "added");
+    if (onAdded.length > 0) added.set(k, onAdded);
+    else removedOnly.set(k, list);
+  }
+  return { added, removedOnly };
 }
 
 /**
@@ -250,30 +381,40 @@ export function renderPrComment(report: PullRequestReport, opts: PrCommentOption
     );
   }
 
-  for (const r of report.experiments) out.push(...experimentSection(r, host, projectId));
+  const filesUrl = opts.filesUrl ?? null;
+  const foundAt = (flagKey: string): string | undefined => {
+    const refs = referencesOf(report, flagKey);
+    return refs.length > 0 ? formatLocations(refs, filesUrl) : undefined;
+  };
+  for (const r of report.experiments) out.push(...experimentSection(r, host, projectId, filesUrl));
   if (report.omittedExperiments > 0) {
     out.push(`_${report.omittedExperiments} more matched experiments are not shown (\`comment.max_experiments\`)._`, "");
   }
 
   const withoutExperiment = active.filter((f) => f.experiments === 0);
   if (withoutExperiment.length > 0) {
-    out.push("### Flags without an experiment", "", ...withoutExperiment.map((f) => flagLine(f, host, projectId)), "");
-  }
-  if (removed.length > 0) {
     out.push(
-      "### Removed references",
+      "### Flags without an experiment",
       "",
-      "Every reference to these flags in this diff is on a removed line:",
-      "",
-      ...removed.map((f) => flagLine(f, host, projectId)),
+      ...withoutExperiment.map((f) => flagLine(f, host, projectId, foundAt(f.flagKey))),
       "",
     );
   }
-  if (report.unknownKeys.length > 0) {
+  const unknown = groupUnknown(report.unknownKeys);
+  if (removed.length > 0 || unknown.removedOnly.size > 0) {
+    out.push("### Removed references", "", "Every reference to these flags in this diff is on a removed line:", "");
+    out.push(...removed.map((f) => flagLine(f, host, projectId, foundAt(f.flagKey))));
+    for (const [key, list] of unknown.removedOnly) {
+      out.push(`- ${code(key)} at ${formatLocations(list, filesUrl)} — PostHog no longer has this flag; removing its code is fine`);
+    }
+    out.push("");
+  }
+  if (unknown.added.size > 0) {
     out.push("### Unknown flag keys", "", "PostHog has no flag with these keys (a typo?):", "");
-    for (const u of report.unknownKeys) {
-      const hint = u.suggestion ? ` — did you mean ${code(u.suggestion)}?` : "";
-      out.push(`- ${code(u.key)} at ${code(`${u.file}:${u.line}`)}${hint}`);
+    for (const [key, list] of unknown.added) {
+      const suggestion = list.find((u) => u.suggestion)?.suggestion;
+      const hint = suggestion ? ` — did you mean ${code(suggestion)}?` : "";
+      out.push(`- ${code(key)} at ${formatLocations(list, filesUrl)}${hint}`);
     }
     out.push("");
   }

@@ -92,7 +92,15 @@ function payload(body: string, opts: { login?: string; type?: string; onPr?: boo
   p["comment"].user = { ...p["comment"].user, login: opts.login ?? "alice", type: opts.type ?? "User" };
   p["issue"].number = PR_NUMBER;
   if (opts.onPr === false) delete p["issue"].pull_request;
-  else p["issue"].pull_request = { url: `${GITHUB}/repos/${OWNER}/${REPO}/pulls/${PR_NUMBER}` };
+  else {
+    // GitHub's issue_comment payload on a PR: `issue.pull_request` has `url`, `html_url`, `diff_url`, `patch_url`.
+    p["issue"].pull_request = {
+      url: `${GITHUB}/repos/${OWNER}/${REPO}/pulls/${PR_NUMBER}`,
+      html_url: `https://github.com/${OWNER}/${REPO}/pull/${PR_NUMBER}`,
+      diff_url: `https://github.com/${OWNER}/${REPO}/pull/${PR_NUMBER}.diff`,
+      patch_url: `https://github.com/${OWNER}/${REPO}/pull/${PR_NUMBER}.patch`,
+    };
+  }
   return p;
 }
 

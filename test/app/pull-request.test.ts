@@ -219,6 +219,26 @@ describe("pull_request", () => {
     expect(ph.pendingMocks()).toStrictEqual([]);
   });
 
+  it("posts nothing for a PR that only deletes the call of a flag PostHog no longer has", async () => {
+    const probot = await setup();
+    const gh = nockAppAuth();
+    nockConfig(gh, null);
+    nockDiff(
+      gh,
+      DIFF.replace("@@ -1,3 +1,4 @@", "@@ -1,4 +1,3 @@").replace(
+        '+const variant = posthog.getFeatureFlag("new-checkout");',
+        '-const sale = posthog.getFeatureFlag("summer-sale-2025");',
+      ),
+    );
+    gh.get(comments).query({ per_page: "100" }).reply(200, []); // looked up, but no POST
+    const ph = nockFlags(nock(POSTHOG), project);
+
+    await probot.receive({ id: "d-gone", name: "pull_request", payload: examplePayload("pull_request", "opened") as any });
+
+    expect(gh.pendingMocks()).toStrictEqual([]);
+    expect(ph.pendingMocks()).toStrictEqual([]);
+  });
+
   it("updates an existing comment to say the PR no longer references a flag", async () => {
     const probot = await setup();
     const patched = vi.fn((b: any) => b.body.includes("references no PostHog feature flag"));

@@ -135,6 +135,26 @@ describe("errors", () => {
     expect(t.err()).toMatch(/pipe one in/);
   });
 
+  it("rejects a combined diff (git show <merge>) with exit 2 and one line, before calling PostHog", async () => {
+    // Recorded from `git show --format= <merge>` of a merge commit with a manual change.
+    const combined = [
+      "diff --cc src/checkout.ts",
+      "index b77b4eb,7ff1f4a..8418284",
+      "--- a/src/checkout.ts",
+      "+++ b/src/checkout.ts",
+      "@@@ -1,2 -1,3 +1,4 @@@",
+      "  x",
+      "+ s2",
+      "++posthog.isFeatureEnabled('new-checkout')",
+      "",
+    ].join("\n");
+    const t = io({}, combined); // no PostHog variables: the diff is refused first
+    expect(await runCli(["pr"], t.io)).toBe(2);
+    expect(t.out()).toBe("");
+    expect(t.err()).toMatch(/^error: .*combined diff of a merge commit .*git diff <merge>\^1 <merge>\)?\n$/);
+    expect(t.err().trim().split("\n")).toHaveLength(1);
+  });
+
   it("rejects an unknown command with usage", async () => {
     const t = io({});
     expect(await runCli(["frobnicate"], t.io)).toBe(2);

@@ -1,5 +1,11 @@
 import { describe, expect, it } from "vitest";
-import { changedLinesFromDiff, changedLinesFromPatches, DiffParseError } from "../../src/matching/index.js";
+import {
+  changedLinesFromDiff,
+  changedLinesFromPatches,
+  CombinedDiffError,
+  decodeGitPath,
+  DiffParseError,
+} from "../../src/matching/index.js";
 
 describe("changedLinesFromDiff", () => {
   it("numbers added lines by the new file and removed lines by the old file", () => {
@@ -21,9 +27,10 @@ describe("changedLinesFromDiff", () => {
       "",
     ].join("\n");
     expect(changedLinesFromDiff(diff)).toEqual([
-      { file: "src/a.ts", line: 11, side: "removed", text: "const b = 2" },
-      { file: "src/a.ts", line: 11, side: "added", text: "const b = 3" },
-      { file: "src/a.ts", line: 12, side: "added", text: "const c = 4" },
+      // `block`: the hunk header's section heading (the enclosing declaration), when git printed one
+      { file: "src/a.ts", line: 11, side: "removed", text: "const b = 2", block: "function f() {" },
+      { file: "src/a.ts", line: 11, side: "added", text: "const b = 3", block: "function f() {" },
+      { file: "src/a.ts", line: 12, side: "added", text: "const c = 4", block: "function f() {" },
       { file: "src/a.ts", line: 41, side: "removed", text: "gone()" },
     ]);
   });
@@ -127,8 +134,8 @@ describe("changedLinesFromPatches (GitHub pulls.listFiles)", () => {
       { filename: "src/gone.ts", status: "removed", patch: "@@ -1,2 +0,0 @@\n-a\n-b" },
     ];
     expect(changedLinesFromPatches(files)).toEqual([
-      { file: "src/a.ts", line: 2, side: "removed", text: "const f = 'old-cart'" },
-      { file: "src/a.ts", line: 2, side: "added", text: "const f = 'new-checkout'" },
+      { file: "src/a.ts", line: 2, side: "removed", text: "const f = 'old-cart'", block: "import x" },
+      { file: "src/a.ts", line: 2, side: "added", text: "const f = 'new-checkout'", block: "import x" },
       { file: "src/new-name.ts", line: 6, side: "added", text: "added()" },
       { file: "src/new-name.ts", line: 20, side: "removed", text: "removed()" },
       { file: "src/gone.ts", line: 1, side: "removed", text: "a" },
@@ -141,5 +148,81 @@ describe("changedLinesFromPatches (GitHub pulls.listFiles)", () => {
       DiffParseError,
     );
     expect(() => changedLinesFromPatches([{ filename: "a.ts", patch: "not a patch" }])).toThrow(/a\.ts has no hunk/);
+  });
+});
+
+describe("git-quoted paths (issue 8: `caf\\303\\251.ts` was shown as is)", () => {
+  // Recorded from `git diff --cached` (git 2.x, default core.quotePath) after adding café.ts, "sp ace.ts"
+  // and a file named `tab\there.ts` (with a literal backslash).
+  const QUOTED = [
+    'diff --git "a/caf\\303\\251.ts" "b/caf\\303\\251.ts"',
+    "index 7898192..4622259 100644",
+    '--- "a/caf\\303\\251.ts"',
+    '+++ "b/caf\\303\\251.ts"',
+    "@@ -1 +1,2 @@",
+    " a",
+    "+posthog.isFeatureEnabled('billing')",
+    "diff --git a/sp ace.ts b/sp ace.ts",
+    "index 587be6b..b77b4eb 100644",
+    "--- a/sp ace.ts\t",
+    "+++ b/sp ace.ts\t",
+    "@@ -1 +1,2 @@",
+    " x",
+    "+y",
+    'diff --git "a/tab\\\\there.ts" "b/tab\\\\there.ts"',
+    "new file mode 100644",
+    "index 0000000..bca70f3",
+    "--- /dev/null",
+    '+++ "b/tab\\\\there.ts"',
+    "@@ -0,0 +1 @@",
+    "+q",
+    "",
+  ].join("\n");
+
+  it("decodes octal UTF-8 bytes and C escapes to the repository's path", () => {
+    expect(changedLinesFromDiff(QUOTED).map((l) => [l.file, l.line, l.text])).toEqual([
+      ["café.ts", 2, "posthog.isFeatureEnabled('billing')"],
+      ["sp ace.ts", 2, "y"],
+      ["tab\\there.ts", 1, "q"],
+    ]);
+  });
+
+  it("decodeGitPath handles multi-byte characters, escapes and plain paths", () => {
+    expect(decodeGitPath("caf\\303\\251.ts")).toBe("café.ts");
+    expect(decodeGitPath("\\346\\227\\245\\346\\234\\254/\\360\\237\\247\\252.md")).toBe("日本/🧪.md");
+    expect(decodeGitPath('say \\"hi\\"\\ttab.txt')).toBe('say "hi"\ttab.txt');
+    expect(decodeGitPath("src/plain.ts")).toBe("src/plain.ts");
+  });
+
+  it("leaves a backslash alone when the diff did not quote the path (not git's quoting)", () => {
+    const diff = ["--- a/win\\path.txt", "+++ b/win\\path.txt", "@@ -1 +1 @@", "-a", "+b", ""].join("\n");
+    expect(changedLinesFromDiff(diff).map((l) => l.file)).toEqual(["win\\path.txt", "win\\path.txt"]);
+  });
+});
+
+describe("combined diffs (issue 8: `git show <merge>` was read as 'references no flag')", () => {
+  // Recorded from `git show --format= <merge>` of a merge commit with a manual change (an "evil merge").
+  const COMBINED = [
+    "diff --cc sp ace.ts",
+    "index b77b4eb,7ff1f4a..8418284",
+    "--- a/sp ace.ts",
+    "+++ b/sp ace.ts",
+    "@@@ -1,2 -1,3 +1,4 @@@",
+    "  x",
+    "  y",
+    "+ s2",
+    "++posthog.isFeatureEnabled('new-checkout') // evil",
+    "",
+  ].join("\n");
+
+  it("is rejected with a CombinedDiffError that says what to run instead", () => {
+    expect(() => changedLinesFromDiff(COMBINED)).toThrow(CombinedDiffError);
+    expect(() => changedLinesFromDiff(COMBINED)).toThrow(/combined diff.*git diff <merge>\^1 <merge>/);
+    expect(() => changedLinesFromDiff(COMBINED.replace("diff --cc", "diff --combined"))).toThrow(DiffParseError);
+  });
+
+  it("a unified diff whose content mentions diff --cc is not mistaken for one", () => {
+    const diff = ["--- a/notes.md", "+++ b/notes.md", "@@ -1 +1 @@", "-old", "+diff --cc is what git show prints", ""].join("\n");
+    expect(changedLinesFromDiff(diff).map((l) => l.text)).toEqual(["old", "diff --cc is what git show prints"]);
   });
 });

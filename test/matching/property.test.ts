@@ -52,7 +52,8 @@ function filler(rand: () => number): string {
 
 describe("random keys in random text", () => {
   const rand = rng(12345);
-  const keys = [...new Set(Array.from({ length: 2000 }, () => randomKey(rand)))];
+  // Word-like keys (letters only) count only in key positions: they have their own tests (word-keys.test.ts).
+  const keys = [...new Set(Array.from({ length: 2000 }, () => randomKey(rand)))].filter((k) => !/^[A-Za-z]+$/.test(k));
   const matcher = createFlagMatcher(keys);
 
   it("finds every inserted key, and nothing else, on 2,000 random lines", () => {
