@@ -2,7 +2,7 @@
  * Mermaid `xychart-beta` line charts that read on GitHub's light and dark themes (issue 13).
  *
  * Every chart carries Mermaid front-matter config with a fixed width and height and an explicit colour per
- * line (`config.xyChart.width/height`, `config.themeVariables.xyChart.plotColorPalette`, mermaid 11's
+ * line (`config.xyChart.width/height`, `config.themeVariables.xyChart.plotColorPalette`, Mermaid 11's
  * `XYChartConfig` and `XYChartThemeConfig`). Data lines take the {@link CHART_PALETTE} colours in order;
  * reference lines (an expected share, a threshold) are drawn flat in {@link REFERENCE_COLOR}, because
  * xychart has no dashed lines and no per-line style. xychart has no legend GitHub is known to render, so
@@ -23,23 +23,28 @@ export interface ChartColor {
 
 /**
  * Data-line colours, in the order lines get them: Okabe & Ito's colour-blind-safe set ("Color Universal
- * Design", 2002), keeping only those with a contrast ratio ≥ 3:1 against both GitHub backgrounds
- * ({@link GITHUB_BACKGROUNDS}), plus Paul Tol's olive (muted scheme) as a fifth. Ratios (white / dark):
- * blue 5.19 / 3.65, orange (vermillion) 3.87 / 4.89, green 3.42 / 5.53, pink 3.06 / 6.18, olive 3.02 / 6.27.
+ * Design", 2002), keeping those with a contrast ratio ≥ {@link MIN_CONTRAST} against every background in
+ * {@link CHART_BACKGROUNDS}; their blue `#0072B2` is lightened (same hue) to `#2F8AD0` to read on Mermaid's
+ * dark chart background; Paul Tol's olive (muted scheme) is the fifth. Ratios (white / GitHub dark /
+ * Mermaid dark): blue 3.71 / 5.11 / 3.41, orange (vermillion) 3.87 / 4.89 / 3.27, green 3.42 / 5.53 / 3.69,
+ * pink 3.06 / 6.18 / 4.13, olive 3.02 / 6.27 / 4.19.
  */
 export const CHART_PALETTE: readonly ChartColor[] = Object.freeze([
-  { name: "blue", hex: "#0072B2" },
+  { name: "blue", hex: "#2F8AD0" },
   { name: "orange", hex: "#D55E00" },
   { name: "green", hex: "#009E73" },
   { name: "pink", hex: "#CC79A7" },
   { name: "olive", hex: "#999933" },
 ]);
 
-/** Reference lines (expected share, threshold): GitHub's muted grey `#7D8590` (3.73:1 on white, 5.07:1 on dark). */
+/** Reference lines (expected share, threshold): GitHub's muted grey `#7D8590` (3.73 / 5.07 / 3.39). */
 export const REFERENCE_COLOR: ChartColor = Object.freeze({ name: "grey", hex: "#7D8590" });
 
-/** Page backgrounds of GitHub's light theme and its default dark theme. */
-export const GITHUB_BACKGROUNDS = Object.freeze({ light: "#ffffff", dark: "#0d1117" });
+/**
+ * What a chart is seen on: GitHub's light page (Mermaid's `default` theme draws the chart on white), GitHub's
+ * default dark page, and Mermaid's `dark` theme, which fills the chart with `#333` (its `background`).
+ */
+export const CHART_BACKGROUNDS = Object.freeze({ light: "#ffffff", githubDark: "#0d1117", mermaidDark: "#333333" });
 
 /** WCAG 2.x minimum contrast for graphical objects (success criterion 1.4.11, non-text contrast). */
 export const MIN_CONTRAST = 3;
@@ -83,10 +88,11 @@ export interface ChartSpec {
   format: "integer" | "decimal";
 }
 
-/** Relative luminance of an sRGB colour `#RRGGBB` (WCAG 2.x definition), 0–1. */
-export function relativeLuminance(hex: string): number {
+/** Relative luminance of an sRGB colour `#RRGGBB` or `#RGB` (WCAG 2.x definition), 0–1. */
+export function relativeLuminance(color: string): number {
+  const hex = /^#[0-9a-f]{3}$/i.test(color) ? color.replace(/[0-9a-f]/gi, (c) => c + c) : color;
   const m = /^#([0-9a-f]{2})([0-9a-f]{2})([0-9a-f]{2})$/i.exec(hex);
-  if (!m) throw new RangeError(`not a #RRGGBB colour: ${hex}`);
+  if (!m) throw new RangeError(`not a #RRGGBB colour: ${color}`);
   const [r, g, b] = [m[1], m[2], m[3]].map((h) => {
     const c = parseInt(h as string, 16) / 255;
     return c <= 0.04045 ? c / 12.92 : ((c + 0.055) / 1.055) ** 2.4;
@@ -95,7 +101,7 @@ export function relativeLuminance(hex: string): number {
 }
 
 /**
- * WCAG 2.x contrast ratio of two `#RRGGBB` colours, 1–21: (L1 + 0.05) / (L2 + 0.05) with L1 the lighter.
+ * WCAG 2.x contrast ratio of two `#RRGGBB` (or `#RGB`) colours, 1–21: (L1 + 0.05) / (L2 + 0.05) with L1 the lighter.
  * @throws RangeError on a malformed colour.
  */
 export function contrastRatio(a: string, b: string): number {

@@ -13,7 +13,7 @@ import {
   CHART_HEIGHT,
   CHART_PALETTE,
   CHART_WIDTH,
-  GITHUB_BACKGROUNDS,
+  CHART_BACKGROUNDS,
   MAX_AXIS_LABELS,
   MIN_CONTRAST,
   REFERENCE_COLOR,
@@ -24,7 +24,7 @@ import {
 } from "../../src/render/charts.js";
 import { MAX_CHART_POINTS, renderChart, renderFindingIssue } from "../../src/render/findings.js";
 import { CONFIG, NOW, data, exposuresFromDaily, hoursAfter, makeExperiment } from "../detectors/fixtures.js";
-import { mermaidBlocks, parseChart, type ParsedXyChart } from "../support/mermaid.js";
+import { mermaidBlocks, parseChart, parseChartInTheme, type ParsedXyChart } from "../support/mermaid.js";
 
 const LINKS = { experimentUrl: "https://us.posthog.com/project/1/experiments/42", flagUrl: null };
 const ZWSP = "\u200b";
@@ -90,13 +90,25 @@ describe("palette", () => {
     const palette = /plotColorPalette: "([^"]+)"/.exec(source)?.[1]?.split(", ") ?? [];
     expect(palette).toHaveLength(lines.length + 1);
     for (const hex of palette) {
-      expect(contrastRatio(hex, GITHUB_BACKGROUNDS.light)).toBeGreaterThanOrEqual(MIN_CONTRAST);
-      expect(contrastRatio(hex, GITHUB_BACKGROUNDS.dark)).toBeGreaterThanOrEqual(MIN_CONTRAST);
+      for (const background of Object.values(CHART_BACKGROUNDS)) {
+        expect(contrastRatio(hex, background), `${hex} on ${background}`).toBeGreaterThanOrEqual(MIN_CONTRAST);
+      }
     }
     expect(new Set(palette.slice(0, CHART_PALETTE.length)).size).toBe(CHART_PALETTE.length); // distinct data colours
     expect(palette.at(-1)).toBe(GREY);
     const chart = await parseChart(source);
     expect(chart.lines.map((l) => l.color)).toEqual(palette); // Mermaid gives each line its colour, in order
+  });
+
+  it("the backgrounds checked are the ones Mermaid's light and dark themes draw charts on", async () => {
+    const source = xyChartSource({ title: "t", yTitle: "y", days: ["2026-06-01"], lines: [{ label: "a", values: [1] }], yRange: { min: 0, max: 2 }, format: "integer" });
+    const named: Record<string, string> = { white: "#ffffff" };
+    const light = (await parseChartInTheme(source, "default")).background;
+    const dark = (await parseChartInTheme(source, "dark")).background;
+    expect(contrastRatio(named[light] ?? light, CHART_BACKGROUNDS.light)).toBe(1);
+    expect(contrastRatio(named[dark] ?? dark, CHART_BACKGROUNDS.mermaidDark)).toBe(1);
+    // Our palette wins over the theme's in both.
+    expect((await parseChartInTheme(source, "dark")).lines[0]!.color).toBe(BLUE);
   });
 });
 

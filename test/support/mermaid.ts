@@ -25,6 +25,8 @@ export interface ParsedXyChart {
   height: number;
   /** `themeVariables.xyChart.plotColorPalette` in effect. */
   palette: string;
+  /** The chart's background colour in the Mermaid theme in effect. */
+  background: string;
 }
 
 interface XyChartDb {
@@ -34,7 +36,7 @@ interface XyChartDb {
     plots: { type: string; strokeFill?: string; data: [string, number][] }[];
   };
   getChartConfig(): { width: number; height: number };
-  getChartThemeConfig(): { plotColorPalette: string };
+  getChartThemeConfig(): { plotColorPalette: string; backgroundColor: string };
 }
 
 /** The Mermaid sources (inside ```mermaid fences) of a Markdown document. */
@@ -61,5 +63,19 @@ export async function parseChart(source: string): Promise<ParsedXyChart> {
     width: db.getChartConfig().width,
     height: db.getChartConfig().height,
     palette: db.getChartThemeConfig().plotColorPalette,
+    background: db.getChartThemeConfig().backgroundColor,
   };
+}
+
+/**
+ * Parse a chart under one of Mermaid's themes (GitHub uses `default` on light pages and `dark` on dark
+ * ones), then restore the default theme.
+ */
+export async function parseChartInTheme(source: string, theme: "default" | "dark" | "neutral" | "forest"): Promise<ParsedXyChart> {
+  mermaid.initialize({ startOnLoad: false, theme });
+  try {
+    return await parseChart(source);
+  } finally {
+    mermaid.initialize({ startOnLoad: false, theme: "default" });
+  }
 }
