@@ -8,6 +8,7 @@
  * only ISO days and numbers go into them. No hidden markers here: the reconciler adds them.
  */
 import type { Finding, FindingChart, FindingKind } from "../detectors/types.js";
+import { niceCeil, renderXyChart, type ChartLine, type ChartSpec } from "./charts.js";
 import { code, escapeMarkdown, fitBody, formatCount, formatPValue, link, neutralizeMentions } from "./markdown.js";
 
 /** Bodies are kept under this many characters (GitHub's limit is 65,536). */
@@ -39,9 +40,9 @@ export const KIND_LABELS: Record<FindingKind, string> = {
   "stale-variants": "Flags still serving several variants",
 };
 
-/** Escape PostHog-derived text for Markdown, including `$` (GitHub math). */
+/** Escape PostHog-derived text for Markdown (`escapeMarkdown` also escapes `$`, GitHub math, exactly once). */
 function text(s: string | null | undefined): string {
-  return escapeMarkdown(s).replace(/\$/g, "\\$");
+  return escapeMarkdown(s);
 }
 
 /** Plain one-line title: mentions neutralised, control characters removed, cut to GitHub's 256 characters. */
@@ -82,42 +83,124 @@ export function downsampleChart(chart: FindingChart, max = MAX_CHART_POINTS): Fi
   };
 }
 
-function chartNumber(v: number, kind: FindingChart["kind"]): string {
-  if (!Number.isFinite(v)) return "0";
-  return kind === "cumulative-exposures" ? String(Math.round(v)) : String(Number(v.toFixed(3)));
+/** What a finding adds to its chart: the reference a reader compares the lines with, and the onset. */
+export interface ChartContext {
+  /**
+   * SRM: the expected share of each series (fractions 0–1, by series name, e.g. the finding's
+   * `expected_share:<key>` evidence). With it a cumulative-exposures chart is drawn as each variant's
+   * cumulative share of exposures (%) with the expected shares as flat lines.
+   */
+  expectedShare?: Record<string, number>;
+  /** Daily-share charts: the limit in percent 0–100 (e.g. 0.5), drawn as a flat line. */
+  thresholdPct?: number;
+  /** ISO day `YYYY-MM-DD` the problem started and how to call it (e.g. "mismatch since"). */
+  onset?: { day: string; phrase: string } | null;
 }
 
-/** A quoted Mermaid label: only characters that cannot close the string or the block. */
-function mermaidLabel(s: string): string {
-  return `"${s.replace(/[^0-9A-Za-z .:%()\-/]/g, "")}"`;
+function pctText(x: number): string {
+  return `${Number(x.toFixed(2))} %`;
+}
+
+/** y range of a share chart (percent): 5-point steps around every value, at least 10 points wide, within 0–100. */
+function shareRange(values: number[]): { min: number; max: number } {
+  let min = Math.max(0, Math.floor((Math.min(...values) - 1) / 5) * 5);
+  let max = Math.min(100, Math.ceil((Math.max(...values) + 1) / 5) * 5);
+  while (max - min < 10) {
+    if (min > 0) min -= 5;
+    if (max < 100) max += 5;
+  }
+  return { min, max };
+}
+
+/** The first (downsampled) day on or after `day`, or null. */
+function dayOnOrAfter(days: string[], day: string): string | null {
+  return days.find((d) => d >= day) ?? null;
+}
+
+/** The SRM share lines, or null when the chart cannot be drawn as shares (missing expected share, no exposures). */
+function shareSpec(c: FindingChart, expected: Record<string, number>): Pick<ChartSpec, "days" | "lines" | "yRange"> | null {
+  if (c.series.length < 2 || c.series.some((s) => typeof expected[s.name] !== "number")) return null;
+  const totals = c.days.map((_, d) => c.series.reduce((a, s) => a + (s.values[d] as number), 0));
+  const start = totals.findIndex((t) => t > 0);
+  if (start < 0) return null;
+  const days = c.days.slice(start);
+  const data: ChartLine[] = c.series.map((s) => ({
+    label: s.name,
+    values: days.map((_, i) => ((s.values[start + i] as number) / (totals[start + i] as number)) * 100),
+  }));
+  // One flat line per distinct expected share (a 50/50 split draws one line, not two on top of each other).
+  const byShare = new Map<number, string[]>();
+  for (const s of c.series) {
+    const pct = Number(((expected[s.name] as number) * 100).toFixed(3));
+    byShare.set(pct, [...(byShare.get(pct) ?? []), s.name]);
+  }
+  const refs: ChartLine[] = [...byShare].map(([pct, names]) => ({
+    label: byShare.size === 1 ? `expected share, ${pctText(pct)} each` : `expected share of ${names.join(" and ")}, ${pctText(pct)}`,
+    values: days.map(() => pct),
+    reference: true,
+  }));
+  return { days, lines: [...data, ...refs], yRange: shareRange([...data, ...refs].flatMap((l) => l.values)) };
 }
 
 /**
- * A fenced Mermaid `xychart-beta` block for a finding's chart (downsampled to {@link MAX_CHART_POINTS}),
- * followed by a legend naming each line (xychart-beta has none). Series names go only into the escaped
- * legend, never into the Mermaid source.
+ * A fenced Mermaid `xychart-beta` block for a finding's chart (downsampled to {@link MAX_CHART_POINTS}) and
+ * its caption, drawn by `./charts.ts` (fixed palette and size, short thinned date labels, each line named by
+ * colour in the caption; series names go only into the escaped caption, never into the Mermaid source).
+ *
+ * - `cumulative-exposures` with `context.expectedShare` for every series (SRM): each variant's cumulative
+ *   share of exposures in percent from its first day with exposures, plus one flat grey line per distinct
+ *   expected share; y-axis in 5-point steps around the data, at least 10 points wide.
+ * - `cumulative-exposures` otherwise (stall): cumulative counts, y-axis from 0.
+ * - `daily-share` (contamination): the share in percent, y-axis from 0, with `context.thresholdPct` as a
+ *   flat grey line.
+ *
+ * The onset, when given, is named in the title and caption and its x-axis label is always shown.
  * @returns Markdown, or "" for a chart without days or series.
+ * @throws RangeError when a series is not aligned with the days.
  */
-export function renderChart(chart: FindingChart): string {
+export function renderChart(chart: FindingChart, context: ChartContext = {}): string {
   if (chart.days.length === 0 || chart.series.length === 0) return "";
   const c = downsampleChart(chart);
-  const title = c.kind === "cumulative-exposures" ? "Cumulative exposures per variant" : "Daily share of new exposures (%)";
-  const yTitle = c.kind === "cumulative-exposures" ? "Exposures" : "Percent";
-  const lines = [
-    "```mermaid",
-    "xychart-beta",
-    `    title ${mermaidLabel(title)}`,
-    `    x-axis [${c.days.map(mermaidLabel).join(", ")}]`,
-    `    y-axis ${mermaidLabel(yTitle)}`,
-    ...c.series.map((s) => `    line [${s.values.map((v) => chartNumber(v, c.kind)).join(", ")}]`),
-    "```",
-  ];
-  const legend =
-    c.series.length === 1
-      ? `Line: ${text(c.series[0]?.name)}.`
-      : `Lines, in order: ${c.series.map((s, i) => `${i + 1} = ${text(s.name)}`).join(", ")}.`;
-  const note = c.days.length < chart.days.length ? ` ${chart.days.length} days shown as ${c.days.length} points.` : "";
-  return `${lines.join("\n")}\n\n${legend}${note}`;
+  const onset = context.onset ?? null;
+  const notes: string[] = [];
+  let spec: Omit<ChartSpec, "title" | "keepLabels" | "note">;
+  let title: string;
+  const shares = c.kind === "cumulative-exposures" && context.expectedShare ? shareSpec(c, context.expectedShare) : null;
+  if (shares) {
+    title = "Share of exposures per variant (%)";
+    spec = { ...shares, yTitle: "Share of exposures (%)", format: "decimal" };
+    notes.push(
+      "Each point is a variant's share of all exposures counted up to that day; the grey line is the share the " +
+        "flag's split expects (xychart cannot draw dashed lines, so it is a flat solid line). A gap that stays " +
+        "open is the mismatch.",
+    );
+  } else if (c.kind === "cumulative-exposures") {
+    title = "Cumulative exposures per variant";
+    const max = Math.max(...c.series.flatMap((s) => s.values.filter(Number.isFinite)), 0);
+    spec = {
+      days: c.days,
+      lines: c.series.map((s) => ({ label: s.name, values: s.values })),
+      yTitle: "Exposures",
+      yRange: { min: 0, max: niceCeil(max * 1.05) },
+      format: "integer",
+    };
+  } else {
+    title = "Daily share of new exposures (%)";
+    const lines: ChartLine[] = c.series.map((s) => ({ label: s.name, values: s.values }));
+    const limit = context.thresholdPct;
+    if (limit !== undefined && Number.isFinite(limit) && limit > 0) {
+      lines.push({ label: `limit ${pctText(limit)}`, values: c.days.map(() => limit), reference: true });
+    }
+    const max = Math.max(...lines.flatMap((l) => l.values.filter(Number.isFinite)), 0);
+    spec = { days: c.days, lines, yTitle: "Percent", yRange: { min: 0, max: niceCeil(max * 1.15) }, format: "decimal" };
+  }
+  if (onset) {
+    title += ` - ${onset.phrase} ${/^\d{4}-\d{2}-\d{2}$/.test(onset.day) ? onset.day.slice(5) : onset.day}`;
+    notes.push(`${onset.phrase[0]?.toUpperCase()}${onset.phrase.slice(1)} ${onset.day}.`);
+  }
+  if (c.days.length < chart.days.length) notes.push(`${chart.days.length} days shown as ${c.days.length} points.`);
+  const keep = onset ? dayOnOrAfter(spec.days, onset.day) : null;
+  return renderXyChart({ ...spec, title, ...(keep ? { keepLabels: [keep] } : {}), note: notes.join(" ") });
 }
 
 function formatEvidenceValue(key: string, v: string | number | boolean | null): string {
@@ -162,6 +245,35 @@ function evidenceTable(f: Finding): string {
   return ["<details><summary>Evidence</summary>", "", "| Figure | Value |", "|---|---|", ...rows, "", "</details>"].join("\n");
 }
 
+/** Onset wording in a chart's title and caption, by finding kind. */
+const ONSET_PHRASES: Partial<Record<FindingKind, string>> = {
+  srm: "mismatch since",
+  contamination: "over the limit since",
+  stall: "stalled since",
+};
+
+/**
+ * What a finding's evidence adds to its chart: for SRM the expected share of every charted variant (its
+ * `expected_share:<key>` evidence, fractions 0–1), for contamination its `threshold` (fraction 0–1, drawn
+ * in percent), and the onset.
+ */
+export function chartContext(f: Finding): ChartContext {
+  const context: ChartContext = {};
+  if (f.kind === "srm" && f.chart) {
+    const expected: Record<string, number> = {};
+    for (const s of f.chart.series) {
+      const v = f.evidence[`expected_share:${s.name}`];
+      if (typeof v === "number") expected[s.name] = v;
+    }
+    context.expectedShare = expected;
+  }
+  const threshold = f.evidence["threshold"];
+  if (f.kind === "contamination" && typeof threshold === "number") context.thresholdPct = threshold * 100;
+  const phrase = ONSET_PHRASES[f.kind];
+  if (f.onset && phrase) context.onset = { day: f.onset, phrase };
+  return context;
+}
+
 /**
  * Title and Markdown body of the issue for one finding (meant for P2 validity findings; works for any).
  *
@@ -196,7 +308,7 @@ export function renderFindingIssue(finding: Finding, links: FindingLinks): { tit
     );
   }
   if (f.chart && (f.kind === "srm" || f.kind === "contamination" || f.kind === "stall")) {
-    const chart = renderChart(f.chart);
+    const chart = renderChart(f.chart, chartContext(f));
     if (chart) parts.push(f.chart.kind === "daily-share" ? "### Daily share" : "### Exposures", chart);
   }
   const evidence = evidenceTable(f);

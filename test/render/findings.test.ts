@@ -48,10 +48,11 @@ describe("renderFindingIssue", () => {
     const chart = mermaid(body);
     expect(chart).not.toBeNull();
     expect(chart).toMatch(/^xychart-beta$/m);
-    expect(chart).toContain('x-axis ["2026-06-01", "2026-06-02"');
-    expect(chart?.match(/^ {4}line \[/gm)).toHaveLength(2);
-    expect(chart).toContain("line [1000, 2000, 3000, 4000, 5000, 6000, 7000, 8000, 9000, 10000]");
-    expect(body).toContain("1 = control, 2 = test");
+    expect(chart).toContain('x-axis ["06-01", "');
+    // Two variants' cumulative shares (%) and one flat expected-share line (charts.test.ts parses them).
+    expect(chart?.match(/^ {4}line \[/gm)).toHaveLength(3);
+    expect(chart).toContain("line [50, 50, 50, 50, 50, 51.724, 53.03, 54.054, 54.878, 55.556]");
+    expect(body).toContain("Lines: blue = control, orange = test; flat: grey = expected share, 50 % each.");
   });
 
   it("escapes a hostile experiment name everywhere and renders no live mention or HTML", () => {
@@ -79,7 +80,8 @@ describe("renderFindingIssue", () => {
     const { body } = renderFindingIssue(f, LINKS);
     expect(body).toContain("\\$multiple");
     expect(body).not.toMatch(/[^\\]\$multiple/);
-    expect(mermaid(body)).toContain('title "Daily share of new exposures (%)"');
+    expect(mermaid(body)).toContain('title "Daily share of new exposures (%) - over the limit since 06-01"');
+    expect(body).not.toContain("\\\\$"); // escaped once: `\\$` would show a backslash and leave `$` live
   });
 
   it("renders a missing flag link as plain code and skips an absent cause", () => {
@@ -97,8 +99,10 @@ describe("renderFindingIssue", () => {
     const xAxis = /x-axis \[(.*)\]/.exec(chart)?.[1] ?? "";
     const labels = xAxis.split(", ");
     expect(labels).toHaveLength(MAX_CHART_POINTS);
-    expect(labels.every((l) => /^"\d{4}-\d{2}-\d{2}"$/.test(l))).toBe(true);
-    expect(labels[labels.length - 1]).toBe(`"${f.chart?.days[199]}"`);
+    // Short dates on at most 8 points, unique invisible labels (zero-width spaces) on the others.
+    expect(labels.filter((l) => /^"\d{2}-\d{2}"$/.test(l)).length).toBeLessThanOrEqual(8);
+    expect(labels.every((l) => /^"(\d{2}-\d{2}|\u200b+)"$/.test(l))).toBe(true);
+    expect(labels[labels.length - 1]).toBe(`"${f.chart?.days[199]?.slice(5)}"`);
     for (const line of chart.split("\n").filter((l) => l.trim().startsWith("line ["))) {
       expect(line.split(",")).toHaveLength(MAX_CHART_POINTS);
     }
@@ -117,7 +121,7 @@ describe("renderFindingIssue", () => {
 
   it("renderChart drops anything but safe characters from labels", () => {
     const out = renderChart({ kind: "cumulative-exposures", days: ['2026-06-01"]\n```'], series: [{ name: "x", values: [1] }] });
-    expect(out).toContain('x-axis ["2026-06-01"]');
+    expect(out).toContain('x-axis ["2026-06-01"]'); // not a date any more: shown whole, unsafe characters dropped
     expect(out.match(/```/g)).toHaveLength(2);
   });
 
