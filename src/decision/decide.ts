@@ -174,6 +174,7 @@ export function decide(input: DecisionInput): Decision {
       variants: experiment.variants,
       excludedVariants: experiment.excludedVariants,
       holdoutPercentage: experiment.holdout?.rolloutPercentage ?? null,
+      holdoutKey: experiment.holdout ? `holdout-${experiment.holdout.id}` : null,
       minExposures: config.srm_min_exposures,
     });
   }
