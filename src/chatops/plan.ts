@@ -68,9 +68,15 @@ export interface PlanInput {
 /** A plan, or the reason none can be made (plain text, unescaped). */
 export type PlanResult = { ok: true; plan: ChangePlan; warnings: string[] } | { ok: false; refusal: string };
 
-/** The control variant: `control` when the experiment has it, else its first variant (PostHog's convention). */
+/**
+ * The control (baseline) variant: the experiment's `analysis.baselineVariantKey` (`stats_config.baseline_variant_key`)
+ * when it is one of its variants, else `control` when the experiment has it, else its first variant
+ * (PostHog's convention). Never assumes `control`.
+ */
 export function controlVariant(experiment: Experiment): string | null {
   const keys = experiment.variants.map((v) => v.key);
+  const baseline = experiment.analysis?.baselineVariantKey ?? null;
+  if (baseline !== null && keys.includes(baseline)) return baseline;
   return keys.includes("control") ? "control" : (keys[0] ?? null);
 }
 

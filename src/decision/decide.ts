@@ -24,9 +24,15 @@
 import type { Experiment, MetricArm, MetricResult } from "../model.js";
 import { sampleProgress, sampleRatioMismatch, type SampleProgress, type SrmResult } from "../stats/index.js";
 import { analyzeMetric, correctionSummary, resolveVariants, selectGuardrails } from "./analyze.js";
-import { formatCount, formatLift, formatNumber, formatP, formatPercent } from "../format.js";
+import { formatCount, formatLift, formatPercent } from "../format.js";
 import {
   bestVerdict,
+  formatInterval,
+  goalInterval,
+  inferenceSummary,
+  srmEvidence,
+  srmFires,
+  verdictNotes,
   dayText as dayTextOf,
   evidence,
   isUsableVerdict,
@@ -114,12 +120,29 @@ export function decide(input: DecisionInput): Decision {
   const primaryResult = primaryMetric ? (metricResults.find((r) => r.metric.uuid === primaryMetric.uuid) ?? null) : null;
 
   const roles = resolveVariants(experiment, exposures, primaryResult);
+
+  // Duration and minimum sample.
+  const daysRunning = daysRunningOf(experiment, now);
+  const fromPosthogDays = experiment.recommendedRunningTimeDays !== null && experiment.recommendedRunningTimeDays > 0;
+  const maxDurationDays = fromPosthogDays ? (experiment.recommendedRunningTimeDays as number) : config.max_duration_days;
+  const maxDurationSource = fromPosthogDays ? ("posthog" as const) : ("config" as const);
+  const fromPosthogSample =
+    experiment.recommendedSampleSize !== null && experiment.recommendedSampleSize > 0 && roles.counted.length > 0;
+  const minSamplePerVariant = fromPosthogSample
+    ? Math.ceil((experiment.recommendedSampleSize as number) / roles.counted.length)
+    : config.min_sample_per_variant;
+  const minSampleSource = fromPosthogSample ? ("posthog" as const) : ("config" as const);
+  const pastMax = daysRunning !== null && daysRunning >= maxDurationDays;
+
+  const inference = inferenceSummary(experiment, config, minSamplePerVariant, roles.counted.length);
   const thresholds: AnalysisThresholds = {
-    control: roles.control ?? "control",
+    control: roles.control ?? primaryResult?.baseline?.key ?? "control",
     treatments: roles.treatments,
     alpha: config.alpha,
     chanceToWin: config.chance_to_win,
     correction: config.correction,
+    sequential: config.sequential,
+    tuningSampleSize: inference.tuning,
   };
   const correction = correctionSummary(method, thresholds);
   const m = roles.treatments.length;
@@ -151,18 +174,6 @@ export function decide(input: DecisionInput): Decision {
   const exposureRecord = exposureCounts ?? {};
   const known = exposureCounts !== null && roles.counted.length > 0;
 
-  // Duration and minimum sample.
-  const daysRunning = daysRunningOf(experiment, now);
-  const fromPosthogDays = experiment.recommendedRunningTimeDays !== null && experiment.recommendedRunningTimeDays > 0;
-  const maxDurationDays = fromPosthogDays ? (experiment.recommendedRunningTimeDays as number) : config.max_duration_days;
-  const maxDurationSource = fromPosthogDays ? ("posthog" as const) : ("config" as const);
-  const fromPosthogSample =
-    experiment.recommendedSampleSize !== null && experiment.recommendedSampleSize > 0 && roles.counted.length > 0;
-  const minSamplePerVariant = fromPosthogSample
-    ? Math.ceil((experiment.recommendedSampleSize as number) / roles.counted.length)
-    : config.min_sample_per_variant;
-  const minSampleSource = fromPosthogSample ? ("posthog" as const) : ("config" as const);
-  const pastMax = daysRunning !== null && daysRunning >= maxDurationDays;
   const sample: SampleProgress | null = known && minSamplePerVariant > 0 ? sampleProgress(exposureRecord, minSamplePerVariant, daysRunning ?? 0) : null;
 
   // SRM on the exposure totals (or the primary arms' sample counts when the exposure query is missing).
@@ -180,6 +191,8 @@ export function decide(input: DecisionInput): Decision {
   }
 
   const base = {
+    inference: inference.summary,
+    notes: verdictNotes([primary, ...guardrails], inference.summary, method),
     method,
     correction,
     srm,
@@ -207,14 +220,14 @@ export function decide(input: DecisionInput): Decision {
 
   const fired: Fired[] = [];
 
-  // 1. SRM.
-  if (srm && srm.pValue < config.srm_alpha) {
+  // 1. SRM: the χ² or (under sequential inference) the anytime-valid sequential test below srm_alpha.
+  if (srm && srmFires(srm, config)) {
     const shares = srmShares(srm);
     fired.push({
       rule: "srm",
       kind: "investigate",
       variant: null,
-      message: `SRM: p = ${formatP(srm.pValue)} < ${formatNumber(config.srm_alpha)} on ${formatCount(srm.total)} exposures (${shares}).`,
+      message: `SRM: ${srmEvidence(srm, config)} on ${formatCount(srm.total)} exposures (${shares}).`,
     });
   }
 
@@ -229,7 +242,7 @@ export function decide(input: DecisionInput): Decision {
       if (!isUsableVerdict(v)) continue;
       const g = v.goalAdjustedLift;
       const label = metricLabel(analysis.metric, analysis.role);
-      const tests = regressionTests(v, config);
+      const tests = regressionTests(v, config, analysis.metric.goal);
       if (tests.regression) {
         regressionFired.push({
           rule: analysis.role === "primary" ? "significant-regression" : "guardrail-regression",
@@ -245,7 +258,7 @@ export function decide(input: DecisionInput): Decision {
           kind: "rollback",
           variant: v.variant,
           goalLift: g,
-          message: `${v.variant} is ${formatLift(v.lift)} against control on ${label}, a regression of at least the ${formatPercent(config.kill_regression, 2)} kill_regression with every variant at ≥ ${formatCount(config.kill_min_exposures)} exposures (smallest: ${smallest?.key} ${formatCount(smallest?.n ?? 0)}), regardless of significance (${evidence(v, "status")}).`,
+          message: `${v.variant} is ${formatLift(v.lift)} against control on ${label}, and its always-valid ${formatPercent(1 - (v.alwaysValid?.alpha ?? config.alpha), 2)} interval ${formatInterval(goalInterval(v, analysis.metric.goal))} (goal-adjusted) lies entirely beyond the ${formatPercent(config.kill_regression, 2)} kill_regression, with every variant at ≥ ${formatCount(config.kill_min_exposures)} exposures (smallest: ${smallest?.key} ${formatCount(smallest?.n ?? 0)}); valid however often the app looks.`,
         });
       }
     }
@@ -259,7 +272,9 @@ export function decide(input: DecisionInput): Decision {
   const primaryUsable = primary !== null && primary.error === null && primary.verdicts.some((v) => v.error === null);
   if (!primaryUsable) {
     let why: string;
-    if (!primary) why = `Experiment "${experiment.name}" has no primary metric, so no promote/stop decision is possible.`;
+    if (primaryResult?.pending === true && primary) {
+      why = `PostHog is still computing the primary metric "${primary.metric.name}" (its query has not finished); the rules wait for it.`;
+    } else if (!primary) why = `Experiment "${experiment.name}" has no primary metric, so no promote/stop decision is possible.`;
     else if (primary.error) why = `No usable data for the primary metric "${primary.metric.name}": ${primary.error}`;
     else if (primary.verdicts.length === 0) why = `No usable data for the primary metric "${primary.metric.name}": no variant to compare with control.`;
     else
