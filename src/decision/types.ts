@@ -133,13 +133,14 @@ export interface InferenceSummary {
 
 /** The result of {@link decide}. */
 export interface Decision {
-  /** Which inference is in force. */
-  inference: InferenceSummary;
+  /** Which inference is in force. Always set by `decide()`; optional so hand-built decisions stay valid. */
+  inference?: InferenceSummary;
   /**
    * Plain-text notes the comment must show: which verdicts use PostHog's own figures and why, and every
-   * disagreement between PostHog's `significant` and the app's verdict (never silent). Not escaped.
+   * disagreement between PostHog's `significant` and the app's verdict (never silent). Not escaped. Always
+   * set by `decide()` (possibly empty).
    */
-  notes: string[];
+  notes?: string[];
   decision: DecisionKind;
   /**
    * promote: the winning variant; rollback: the variant that regressed worst; stop on a too-small
