@@ -85,7 +85,8 @@ export interface NearSignificance {
 
 /**
  * Whether the best variant is "near significance" (used past the maximum duration to extend instead of stop).
- * Corrected like significance: frequentist p < `near_alpha`/m (Holm: its first step; none or m ≤ 1:
+ * Frequentist under sequential inference: judged on the fixed-horizon p (extending is always allowed by the
+ * confidence sequence; promotion still needs the always-valid p). Corrected like significance: frequentist p < `near_alpha`/m (Holm: its first step; none or m ≤ 1:
  * `near_alpha`) with a positive goal-adjusted lift; Bayesian goal-adjusted chance to win ≥
  * 1 − (1 − `near_chance_to_win`)/m (none or m ≤ 1: `near_chance_to_win`).
  *
@@ -98,8 +99,11 @@ export function nearSignificance(best: MetricVerdict, method: StatsMethod, confi
   const g = best.goalAdjustedLift ?? 0;
   if (method === "frequentist") {
     const threshold = config.correction === "none" || m <= 1 ? config.near_alpha : config.near_alpha / m;
-    const near = best.pValue !== null && g > 0 && best.pValue < threshold;
-    const text = `${best.fixedHorizon !== null ? "always-valid p" : "p"} = ${best.pValue === null ? "?" : formatP(best.pValue)}${near ? " <" : ", near needs <"} ${formatNumber(threshold)}`;
+    // Under sequential inference "near" uses the fixed-horizon p: extending is a look the confidence sequence
+    // already allows, so this only asks whether more data may plausibly reach significance.
+    const p = best.fixedHorizon !== null ? best.fixedHorizon.pValue : best.pValue;
+    const near = p !== null && g > 0 && p < threshold;
+    const text = `${best.fixedHorizon !== null ? "fixed-horizon p" : "p"} = ${p === null ? "?" : formatP(p)}${near ? " <" : ", near needs <"} ${formatNumber(threshold)}`;
     return { near, threshold, text };
   }
   const threshold = config.correction === "none" || m <= 1 ? config.near_chance_to_win : 1 - (1 - config.near_chance_to_win) / m;

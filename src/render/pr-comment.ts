@@ -161,7 +161,9 @@ export function experimentSection(report: ExperimentReport, host: string, projec
   lines.push(...validityWarning(d));
   lines.push(`${decisionLine(d)}`, "");
   for (const r of d.reasons) lines.push(`- ${escapeMarkdown(r.message)}`);
+  for (const n of d.notes ?? []) lines.push(`- ℹ️ ${escapeMarkdown(n)}`);
   lines.push("", `<sub>Multiple comparisons: ${escapeMarkdown(d.correction.description)}</sub>`, "");
+  if (d.inference) lines.push(`<sub>Inference: ${escapeMarkdown(d.inference.description)}</sub>`, "");
   if (e.status !== "draft") {
     lines.push(...exposureSection(report, d));
     if (d.primary) lines.push(...metricSection("Primary metric", d.primary, d));
