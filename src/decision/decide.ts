@@ -2,24 +2,37 @@
  * The auto-decision rules: one pure function from (experiment, exposures, metric results, config, now) to a
  * recommendation and the reasons that fired.
  *
+ * Inference (`decision.sequential`, default on; docs/statistics.md): frequentist verdicts use always-valid
+ * confidence sequences and p-values (Howard et al. 2021; Waudby-Smith et al. 2023), tuned at PostHog's
+ * recommended sample size (else `sequential_tuning_sample`, else the minimum sample × variants); Bayesian
+ * verdicts additionally need always-valid evidence (always-valid p < the corrected `alpha`). Off: fixed-horizon.
+ * Where PostHog analyses with something the app does not reproduce (CUPED, its sequential mode, an
+ * informative prior) the verdict uses PostHog's per-variant figures; `notes` says so and states every
+ * disagreement with PostHog's `significant`.
+ *
  * Rules in order (every number from `decision.*` in `.github/experiment-hygiene.yml`, fractions 0–1):
  *  0. not-launched — a draft experiment: continue.
- *  1. srm — sample ratio mismatch, p < `srm_alpha` once counted exposures ≥ `srm_min_exposures`: investigate.
- *     (PostHog, GrowthBook, Statsig, Eppo all block decisions on SRM at p < 0.001; statistics.md §7, §8.)
- *  2. significant-regression / guardrail-regression — the primary or a guardrail metric significantly worse
- *     (corrected) by ≥ `max_regression`; kill-regression — observed regression ≥ `kill_regression` once every
- *     counted variant has ≥ `kill_min_exposures` exposures: rollback (GrowthBook "Clear Signals" / Safe
- *     Rollouts roll back on guardrail losses, statistics.md §8).
- *  -  no-metric-data — no primary metric, its query failed, or every arm has a validation failure: continue.
+ *  1. srm — sample ratio mismatch once counted exposures ≥ `srm_min_exposures`: χ² p < `srm_alpha`, or under
+ *     sequential inference the anytime-valid sequential SRM p < `srm_alpha` (Lindon & Malek 2022): investigate.
+ *     (PostHog, GrowthBook, Statsig, Eppo all block decisions on SRM at p < 0.001; statistics.md §7, §8, §13.)
+ *  2. kill-regression — once every counted variant has ≥ `kill_min_exposures`, the always-valid confidence
+ *     sequence of the primary or a guardrail metric lies entirely beyond −`kill_regression` (goal-adjusted):
+ *     rollback, even before the minimum sample. Never on an observed drop alone (LaunchDarkly guarded
+ *     rollouts / GrowthBook Safe Rollouts, statistics.md §8, §12).
  *  3. below-minimum-sample — a variant below the minimum sample and the experiment younger than its maximum
- *     duration: continue (no peeking, statistics.md §9).
- *  4. significant-win — the best variant significantly better (corrected), lift ≥ `min_improvement`, no
+ *     duration: continue (promote, stop and the other rollbacks wait; statistics.md §9).
+ *  4. significant-regression / guardrail-regression — the primary or a guardrail metric significantly worse
+ *     (corrected) by ≥ `max_regression`: rollback (GrowthBook "Clear Signals", statistics.md §8).
+ *  -  no-metric-data — no primary metric, its query failed or is still computing, or every arm has a
+ *     validation failure: continue.
+ *  5. significant-win — the best variant significantly better (corrected), lift ≥ `min_improvement`, no
  *     guardrail significantly worse: promote; guardrail-blocks-promote when a guardrail is: continue
  *     (stop once past the maximum duration).
- *  5. below-min-improvement — significant but lift < `min_improvement`: stop; past-max-duration — past the
+ *  6. below-min-improvement — significant but lift < `min_improvement`: stop; past-max-duration — past the
  *     maximum duration and not near significance: stop.
- *  6. near-significance — past the maximum duration and near significance: extend.
- *  7. not-yet-significant — otherwise: continue.
+ *  7. near-significance — past the maximum duration and near significance (fixed-horizon p under
+ *     sequential inference): extend.
+ *  8. not-yet-significant — otherwise: continue.
  */
 import type { Experiment, MetricArm, MetricResult } from "../model.js";
 import { sampleProgress, sampleRatioMismatch, type SampleProgress, type SrmResult } from "../stats/index.js";
