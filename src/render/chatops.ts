@@ -115,6 +115,7 @@ function analysisTable(
 ): string[] {
   const m = analysis.metric;
   const bayesian = decision.method === "bayesian";
+  const av = analysis.verdicts.some((v) => v.fixedHorizon !== null);
   const rate = m.metricType === "funnel";
   const lines = [`#### ${analysis.role === "primary" ? "Primary metric" : "Guardrail"}: ${escapeMarkdown(m.name)}`, ""];
   lines.push(`${m.metricType}, goal: ${m.goal}${m.goal === "decrease" ? " (lower is better)" : ""}`, "");
@@ -125,7 +126,7 @@ function analysisTable(
   const arms = armsOf(result);
   const controlArm = arms.find((a) => a.key === controlKey) ?? result?.baseline ?? null;
   lines.push(
-    `| Variant | Sample size | ${rate ? "Conversion rate" : "Mean"} | Lift | ${bayesian ? "Credible" : "Confidence"} interval | ${bayesian ? "Chance to win" : "p-value"} | Effect size | Expected loss | Verdict |`,
+    `| Variant | Sample size | ${rate ? "Conversion rate" : "Mean"} | Lift | ${bayesian ? "Credible interval" : av ? "Confidence sequence" : "Confidence interval"} | ${bayesian ? "Chance to win" : av ? "Always-valid p" : "p-value"} | Effect size | Expected loss | Verdict |`,
     "|---|---:|---:|---:|---|---:|---|---:|---|",
   );
   const controlMean = analysis.verdicts.find((v) => v.controlMean !== null)?.controlMean ?? null;

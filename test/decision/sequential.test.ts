@@ -209,6 +209,33 @@ describe("PostHog's own figures where the app does not reproduce PostHog's analy
     expect(d.notes).toEqual(['"Checkout conversion" uses PostHog\'s sequential (always-valid) figures.']);
   });
 
+  it("Bayesian informative prior: PostHog's chance to win and credible interval decide, and the comment says so", () => {
+    const primary = result(CONVERSION, [
+      funnelArm("control", 10_000, 1_000),
+      withPosthog(funnelArm("test", 10_000, 1_080), {
+        method: "bayesian",
+        chanceToWin: 0.9999,
+        pValue: null,
+        interval: [0.1, 0.3],
+        significant: true,
+      }),
+    ]);
+    const d = decide(
+      scenario({
+        primary,
+        config: seq,
+        experiment: { statsMethod: "bayesian", analysis: { baselineVariantKey: null, cuped: false, sequential: false, informativePrior: true } },
+      }),
+    );
+    const v = d.primary!.verdicts[0]!;
+    expect(v.posthogFigures).toBe("PostHog's figures with the experiment's informative prior");
+    expect(v.chanceToWin).toBe(0.9999);
+    expect(v.lift).toBeCloseTo(0.2, 12);
+    expect(v.alwaysValid!.pValue).toBeLessThan(0.05); // on PostHog's estimate and the SE read back from its interval
+    expect(d.decision).toBe("promote");
+    expect(d.notes?.[0]).toContain("informative prior");
+  });
+
   it("PostHog calls the variant significant but the app's always-valid verdict does not: stated in the notes", () => {
     const primary = result(CONVERSION, [
       funnelArm("control", 10_000, 1_000),
