@@ -160,6 +160,8 @@ export function detectSrm(
 
   const evidence: Finding["evidence"] = {
     p_value: r.pValue,
+    /** Anytime-valid sequential SRM p (Lindon & Malek 2022), valid under the scheduled scans' repeated checks. */
+    sequential_p_value: r.sequentialPValue,
     chi2: round(r.chi2, 4),
     df: r.df,
     counted_exposures: r.total,

@@ -123,6 +123,9 @@ describe("detectSrm — the finding", () => {
     // 12,500 counted: expected 40 % / 40 % / 20 % = 5,000 / 5,000 / 2,500.
     expect(f?.evidence["expected:control"]).toBe(5000);
     expect(f?.evidence["expected:holdout-1"]).toBe(2500);
+    // The anytime-valid sequential SRM p sits beside the χ² and is the more conservative of the two.
+    expect(f?.evidence.sequential_p_value).toBeGreaterThan(f?.evidence.p_value as number);
+    expect(f?.evidence.sequential_p_value).toBeLessThanOrEqual(1);
     expect(f?.evidence.counted_exposures).toBe(12500);
     expect(f?.evidence.holdout_pct).toBe(20);
   });
