@@ -284,3 +284,29 @@ describe("holdout and pending metrics", () => {
     expect(d.primary?.error).toContain("still computing");
   });
 });
+
+describe("explainRules agrees with decide() on generated experiments under sequential inference", () => {
+  it("never reports a rule whose condition holds as not fired (seeded)", async () => {
+    const { mulberry32 } = await import("../support/random.js");
+    const rand = mulberry32(909);
+    for (let i = 0; i < 300; i++) {
+      const n = 50 + Math.floor(rand() * 20_000);
+      const pc = 0.02 + rand() * 0.3;
+      const pt = pc * (0.5 + rand());
+      const g = result(metric("Guard", { type: "mean", role: "secondary", goal: rand() < 0.5 ? "increase" : "decrease" }), [
+        meanArm("control", n, 50, 20),
+        meanArm("test", n, 50 * (0.7 + rand() * 0.6), 20),
+      ]);
+      const input = scenario({
+        primary: result(CONVERSION, [funnelArm("control", n, Math.round(n * pc)), funnelArm("test", n, Math.round(n * pt))]),
+        secondary: [g],
+        days: 1 + rand() * 30,
+        config: { sequential: true, correction: rand() < 0.5 ? "holm" : "bonferroni" },
+        experiment: { statsMethod: rand() < 0.5 ? "bayesian" : "frequentist", recommendedSampleSize: rand() < 0.5 ? 8_000 : null },
+      });
+      const d = decide(input);
+      const outcomes = explainRules(d, input);
+      expect(outcomes.find((o) => o.status === "decided")?.rule).toBe(d.reasons[0]?.rule);
+    }
+  });
+});
