@@ -60,7 +60,7 @@ export function resolveVariants(
     const withTraffic = listed.filter((v) => v.rolloutPercentage > 0);
     counted = (withTraffic.length > 0 ? withTraffic : listed).map((v) => v.key);
   } else if (exposures && Object.keys(exposures.totals).length > 0) {
-    counted = Object.keys(exposures.totals).filter((k) => k !== MULTIPLE_VARIANTS_KEY && !excluded.has(k));
+    counted = Object.keys(exposures.totals).filter((k) => k !== MULTIPLE_VARIANTS_KEY && !k.startsWith("holdout-") && !excluded.has(k));
   } else if (primary) {
     const arms = [primary.baseline, ...primary.variants].filter((a): a is MetricArm => a !== null);
     counted = arms.map((a) => a.key).filter((k) => k !== MULTIPLE_VARIANTS_KEY && !excluded.has(k));
@@ -155,7 +155,15 @@ function holmThresholds(values: number[], level: number): number[] {
  * - The control arm is the arm keyed `thresholds.control`, else `result.baseline`; treatments are
  *   `thresholds.treatments` (m = their number, also for variants without data, whose verdict carries an error).
  * - Comparisons use `compareToControl` with the experiment's method; frequentist intervals are at the
- *   corrected per-comparison alpha, Bayesian credible intervals at the experiment's `ciLevel`.
+ *   corrected per-comparison alpha, Bayesian credible intervals at the experiment's `ciLevel`. The
+ *   always-valid p-value and confidence sequence (`alwaysValid`, tuned at `thresholds.tuningSampleSize` total
+ *   users, at `alpha`/m) are always computed — the kill rule uses them. With `thresholds.sequential` the
+ *   frequentist `pValue`/`interval` are the always-valid ones (fixed-horizon kept in `fixedHorizon`), and a
+ *   Bayesian verdict is significant only when its always-valid p is also below `alpha`/m.
+ * - PostHog's own figures replace the recomputation where PostHog's analysis is not reproduced (CUPED or
+ *   an arm flagged `adjusted`, PostHog's sequential mode, an informative prior; `posthogFigures` says which),
+ *   and for metric kinds the app does not model. A `pending` result is "still computing", not an error of the
+ *   data.
  * - Goal: `goalAdjustedLift = ±lift` and `goalAdjustedChanceToWin = ctw` or `1 − ctw` ('decrease' flips).
  * - Frequentist: significant when p < alpha/m (Bonferroni), Holm-adjusted p < alpha (Holm, via
  *   `adjustPValues`; missing p-values count as 1), or p < alpha (none); better/worse by the sign of the
