@@ -1,9 +1,10 @@
 /**
  * `npm run bench`: prints every benchmark's figures (no assertions; these machines are noisy, so read
- * medians and ratios). Optional arguments: `npm run bench -- matcher|pr|scan|chatops|all`.
+ * medians and ratios). Optional arguments: `npm run bench -- matcher|pr|scan|chatops|peeking|all`.
  */
 import { benchChatops } from "./chatops.js";
 import { benchMatcher } from "./matcher.js";
+import { benchPeeking } from "./peeking.js";
 import { benchPullRequest } from "./pull-request.js";
 import { benchScan } from "./scan.js";
 
@@ -26,4 +27,8 @@ if (which === "all" || which === "scan") {
 if (which === "all" || which === "chatops") {
   line("/experiment comment parser on ordinary and hostile comment bodies");
   benchChatops();
+}
+if (which === "all" || which === "peeking") {
+  line("repeated looks: false promote/rollback rate (A/A) and power (A/B +10 %), sequential inference on and off");
+  benchPeeking();
 }

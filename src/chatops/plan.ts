@@ -69,9 +69,9 @@ export interface PlanInput {
 export type PlanResult = { ok: true; plan: ChangePlan; warnings: string[] } | { ok: false; refusal: string };
 
 /**
- * The control (baseline) variant: `stats_config.baseline_variant_key` when set and still a variant of the
- * experiment, else `control` when the experiment has it, else its first variant (PostHog's convention,
- * posthog-api.md §11).
+ * The control (baseline) variant: the experiment's `analysis.baselineVariantKey` (`stats_config.baseline_variant_key`)
+ * when it is one of its variants, else `control` when the experiment has it, else its first variant
+ * (PostHog's convention). Never assumes `control`.
  */
 export function controlVariant(experiment: Experiment): string | null {
   const keys = experiment.variants.map((v) => v.key);

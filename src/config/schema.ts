@@ -57,7 +57,9 @@ export const decisionSchema = z
       .describe("Roll back when the primary or a guardrail metric is significantly worse by at least this much."),
     kill_regression: fraction("decision.kill_regression")
       .default(0.2)
-      .describe("Roll back, even before significance, when a variant is observed this much worse..."),
+      .describe(
+        "Roll back, even before the minimum sample, when the always-valid interval shows a variant at least this much worse...",
+      ),
     kill_min_exposures: positiveInt("decision.kill_min_exposures")
       .default(200)
       .describe("...once every variant has at least this many exposures."),
@@ -75,6 +77,20 @@ export const decisionSchema = z
     near_chance_to_win: probability("decision.near_chance_to_win")
       .default(0.9)
       .describe("Past the maximum duration, extend when chance to win reaches this."),
+    sequential: z
+      .boolean()
+      .default(true)
+      .describe(
+        "Always-valid (sequential) inference: verdicts use confidence sequences and always-valid p-values, valid however often the app looks (Howard et al. 2021; GrowthBook, Eppo). false = fixed-horizon tests.",
+      ),
+    sequential_tuning_sample: z
+      .number({ error: "decision.sequential_tuning_sample must be a number" })
+      .int({ error: "decision.sequential_tuning_sample must be a whole number" })
+      .positive({ error: "decision.sequential_tuning_sample must be positive" })
+      .optional()
+      .describe(
+        "Total users (all variants) at which the confidence sequence is tightest, when PostHog has no recommended sample size; default: the minimum sample per variant times the variants.",
+      ),
     guardrails: z
       .union([z.literal("secondary"), z.literal("none"), z.array(z.string().min(1))])
       .default("secondary")

@@ -2,31 +2,50 @@
  * The auto-decision rules: one pure function from (experiment, exposures, metric results, config, now) to a
  * recommendation and the reasons that fired.
  *
+ * Inference (`decision.sequential`, default on; docs/statistics.md): frequentist verdicts use always-valid
+ * confidence sequences and p-values (Howard et al. 2021; Waudby-Smith et al. 2023), tuned at PostHog's
+ * recommended sample size (else `sequential_tuning_sample`, else the minimum sample × variants); Bayesian
+ * verdicts additionally need always-valid evidence (always-valid p < the corrected `alpha`). Off: fixed-horizon.
+ * Where PostHog analyses with something the app does not reproduce (CUPED, its sequential mode, an
+ * informative prior) the verdict uses PostHog's per-variant figures; `notes` says so and states every
+ * disagreement with PostHog's `significant`.
+ *
  * Rules in order (every number from `decision.*` in `.github/experiment-hygiene.yml`, fractions 0–1):
  *  0. not-launched — a draft experiment: continue.
- *  1. srm — sample ratio mismatch, p < `srm_alpha` once counted exposures ≥ `srm_min_exposures`: investigate.
- *     (PostHog, GrowthBook, Statsig, Eppo all block decisions on SRM at p < 0.001; statistics.md §7, §8.)
- *  2. significant-regression / guardrail-regression — the primary or a guardrail metric significantly worse
- *     (corrected) by ≥ `max_regression`; kill-regression — observed regression ≥ `kill_regression` once every
- *     counted variant has ≥ `kill_min_exposures` exposures: rollback (GrowthBook "Clear Signals" / Safe
- *     Rollouts roll back on guardrail losses, statistics.md §8).
- *  -  no-metric-data — no primary metric, its query failed, or every arm has a validation failure: continue.
+ *  1. srm — sample ratio mismatch once counted exposures ≥ `srm_min_exposures`: χ² p < `srm_alpha`, or under
+ *     sequential inference the anytime-valid sequential SRM p < `srm_alpha` (Lindon & Malek 2022): investigate.
+ *     (PostHog, GrowthBook, Statsig, Eppo all block decisions on SRM at p < 0.001; statistics.md §7, §8, §13.)
+ *  2. kill-regression — once every counted variant has ≥ `kill_min_exposures`, the always-valid confidence
+ *     sequence of the primary or a guardrail metric lies entirely beyond −`kill_regression` (goal-adjusted):
+ *     rollback, even before the minimum sample. Never on an observed drop alone (LaunchDarkly guarded
+ *     rollouts / GrowthBook Safe Rollouts, statistics.md §8, §12).
  *  3. below-minimum-sample — a variant below the minimum sample and the experiment younger than its maximum
- *     duration: continue (no peeking, statistics.md §9).
- *  4. significant-win — the best variant significantly better (corrected), lift ≥ `min_improvement`, no
+ *     duration: continue (promote, stop and the other rollbacks wait; statistics.md §9).
+ *  4. significant-regression / guardrail-regression — the primary or a guardrail metric significantly worse
+ *     (corrected) by ≥ `max_regression`: rollback (GrowthBook "Clear Signals", statistics.md §8).
+ *  -  no-metric-data — no primary metric, its query failed or is still computing, or every arm has a
+ *     validation failure: continue.
+ *  5. significant-win — the best variant significantly better (corrected), lift ≥ `min_improvement`, no
  *     guardrail significantly worse: promote; guardrail-blocks-promote when a guardrail is: continue
  *     (stop once past the maximum duration).
- *  5. below-min-improvement — significant but lift < `min_improvement`: stop; past-max-duration — past the
+ *  6. below-min-improvement — significant but lift < `min_improvement`: stop; past-max-duration — past the
  *     maximum duration and not near significance: stop.
- *  6. near-significance — past the maximum duration and near significance: extend.
- *  7. not-yet-significant — otherwise: continue.
+ *  7. near-significance — past the maximum duration and near significance (fixed-horizon p under
+ *     sequential inference): extend.
+ *  8. not-yet-significant — otherwise: continue.
  */
 import type { Experiment, MetricArm, MetricResult } from "../model.js";
 import { sampleProgress, sampleRatioMismatch, type SampleProgress, type SrmResult } from "../stats/index.js";
 import { analyzeMetric, correctionSummary, resolveVariants, selectGuardrails } from "./analyze.js";
-import { formatCount, formatLift, formatNumber, formatP, formatPercent } from "../format.js";
+import { formatCount, formatLift, formatPercent } from "../format.js";
 import {
   bestVerdict,
+  formatInterval,
+  goalInterval,
+  inferenceSummary,
+  srmEvidence,
+  srmFires,
+  verdictNotes,
   dayText as dayTextOf,
   evidence,
   isUsableVerdict,
@@ -114,12 +133,29 @@ export function decide(input: DecisionInput): Decision {
   const primaryResult = primaryMetric ? (metricResults.find((r) => r.metric.uuid === primaryMetric.uuid) ?? null) : null;
 
   const roles = resolveVariants(experiment, exposures, primaryResult);
+
+  // Duration and minimum sample.
+  const daysRunning = daysRunningOf(experiment, now);
+  const fromPosthogDays = experiment.recommendedRunningTimeDays !== null && experiment.recommendedRunningTimeDays > 0;
+  const maxDurationDays = fromPosthogDays ? (experiment.recommendedRunningTimeDays as number) : config.max_duration_days;
+  const maxDurationSource = fromPosthogDays ? ("posthog" as const) : ("config" as const);
+  const fromPosthogSample =
+    experiment.recommendedSampleSize !== null && experiment.recommendedSampleSize > 0 && roles.counted.length > 0;
+  const minSamplePerVariant = fromPosthogSample
+    ? Math.ceil((experiment.recommendedSampleSize as number) / roles.counted.length)
+    : config.min_sample_per_variant;
+  const minSampleSource = fromPosthogSample ? ("posthog" as const) : ("config" as const);
+  const pastMax = daysRunning !== null && daysRunning >= maxDurationDays;
+
+  const inference = inferenceSummary(experiment, config, minSamplePerVariant, roles.counted.length);
   const thresholds: AnalysisThresholds = {
-    control: roles.control ?? "control",
+    control: roles.control ?? primaryResult?.baseline?.key ?? "control",
     treatments: roles.treatments,
     alpha: config.alpha,
     chanceToWin: config.chance_to_win,
     correction: config.correction,
+    sequential: config.sequential,
+    tuningSampleSize: inference.tuning,
   };
   const correction = correctionSummary(method, thresholds);
   const m = roles.treatments.length;
@@ -151,18 +187,6 @@ export function decide(input: DecisionInput): Decision {
   const exposureRecord = exposureCounts ?? {};
   const known = exposureCounts !== null && roles.counted.length > 0;
 
-  // Duration and minimum sample.
-  const daysRunning = daysRunningOf(experiment, now);
-  const fromPosthogDays = experiment.recommendedRunningTimeDays !== null && experiment.recommendedRunningTimeDays > 0;
-  const maxDurationDays = fromPosthogDays ? (experiment.recommendedRunningTimeDays as number) : config.max_duration_days;
-  const maxDurationSource = fromPosthogDays ? ("posthog" as const) : ("config" as const);
-  const fromPosthogSample =
-    experiment.recommendedSampleSize !== null && experiment.recommendedSampleSize > 0 && roles.counted.length > 0;
-  const minSamplePerVariant = fromPosthogSample
-    ? Math.ceil((experiment.recommendedSampleSize as number) / roles.counted.length)
-    : config.min_sample_per_variant;
-  const minSampleSource = fromPosthogSample ? ("posthog" as const) : ("config" as const);
-  const pastMax = daysRunning !== null && daysRunning >= maxDurationDays;
   const sample: SampleProgress | null = known && minSamplePerVariant > 0 ? sampleProgress(exposureRecord, minSamplePerVariant, daysRunning ?? 0) : null;
 
   // SRM on the exposure totals (or the primary arms' sample counts when the exposure query is missing).
@@ -174,11 +198,14 @@ export function decide(input: DecisionInput): Decision {
       variants: experiment.variants,
       excludedVariants: experiment.excludedVariants,
       holdoutPercentage: experiment.holdout?.rolloutPercentage ?? null,
+      holdoutKey: experiment.holdout ? `holdout-${experiment.holdout.id}` : null,
       minExposures: config.srm_min_exposures,
     });
   }
 
   const base = {
+    inference: inference.summary,
+    notes: verdictNotes([primary, ...guardrails], inference.summary, method),
     method,
     correction,
     srm,
@@ -206,14 +233,14 @@ export function decide(input: DecisionInput): Decision {
 
   const fired: Fired[] = [];
 
-  // 1. SRM.
-  if (srm && srm.pValue < config.srm_alpha) {
+  // 1. SRM: the χ² or (under sequential inference) the anytime-valid sequential test below srm_alpha.
+  if (srm && srmFires(srm, config)) {
     const shares = srmShares(srm);
     fired.push({
       rule: "srm",
       kind: "investigate",
       variant: null,
-      message: `SRM: p = ${formatP(srm.pValue)} < ${formatNumber(config.srm_alpha)} on ${formatCount(srm.total)} exposures (${shares}).`,
+      message: `SRM: ${srmEvidence(srm, config)} on ${formatCount(srm.total)} exposures (${shares}).`,
     });
   }
 
@@ -228,7 +255,7 @@ export function decide(input: DecisionInput): Decision {
       if (!isUsableVerdict(v)) continue;
       const g = v.goalAdjustedLift;
       const label = metricLabel(analysis.metric, analysis.role);
-      const tests = regressionTests(v, config);
+      const tests = regressionTests(v, config, analysis.metric.goal);
       if (tests.regression) {
         regressionFired.push({
           rule: analysis.role === "primary" ? "significant-regression" : "guardrail-regression",
@@ -244,7 +271,7 @@ export function decide(input: DecisionInput): Decision {
           kind: "rollback",
           variant: v.variant,
           goalLift: g,
-          message: `${v.variant} is ${formatLift(v.lift)} against control on ${label}, a regression of at least the ${formatPercent(config.kill_regression, 2)} kill_regression with every variant at ≥ ${formatCount(config.kill_min_exposures)} exposures (smallest: ${smallest?.key} ${formatCount(smallest?.n ?? 0)}), regardless of significance (${evidence(v, "status")}).`,
+          message: `${v.variant} is ${formatLift(v.lift)} against control on ${label}, and its always-valid ${formatPercent(1 - (v.alwaysValid?.alpha ?? config.alpha), 2)} interval ${formatInterval(goalInterval(v, analysis.metric.goal))} (goal-adjusted) lies entirely beyond the ${formatPercent(config.kill_regression, 2)} kill_regression, with every variant at ≥ ${formatCount(config.kill_min_exposures)} exposures (smallest: ${smallest?.key} ${formatCount(smallest?.n ?? 0)}); valid however often the app looks.`,
         });
       }
     }
@@ -258,7 +285,9 @@ export function decide(input: DecisionInput): Decision {
   const primaryUsable = primary !== null && primary.error === null && primary.verdicts.some((v) => v.error === null);
   if (!primaryUsable) {
     let why: string;
-    if (!primary) why = `Experiment "${experiment.name}" has no primary metric, so no promote/stop decision is possible.`;
+    if (primaryResult?.pending === true && primary) {
+      why = `PostHog is still computing the primary metric "${primary.metric.name}" (its query has not finished); the rules wait for it.`;
+    } else if (!primary) why = `Experiment "${experiment.name}" has no primary metric, so no promote/stop decision is possible.`;
     else if (primary.error) why = `No usable data for the primary metric "${primary.metric.name}": ${primary.error}`;
     else if (primary.verdicts.length === 0) why = `No usable data for the primary metric "${primary.metric.name}": no variant to compare with control.`;
     else

@@ -21,6 +21,10 @@ import {
 import {
   bestVerdict,
   dayText,
+  formatInterval,
+  goalInterval,
+  srmEvidence,
+  srmFires,
   evidence,
   isUsableVerdict,
   LIFT_EPSILON,
@@ -130,9 +134,9 @@ function explainSrm(ctx: Context): Outcome {
   const { d, input, config } = ctx;
   const srm = d.srm;
   if (srm) {
-    if (srm.pValue < config.srm_alpha) mismatch("srm", `p = ${formatP(srm.pValue)} < ${formatNumber(config.srm_alpha)}`);
+    if (srmFires(srm, config)) mismatch("srm", srmEvidence(srm, config));
     return notFired(
-      `SRM p = ${formatP(srm.pValue)} ≥ ${formatNumber(config.srm_alpha)} on ${formatCount(srm.total)} exposures (${srmShares(srm)}): no sample ratio mismatch.`,
+      `SRM ${srmEvidence(srm, config)} on ${formatCount(srm.total)} exposures (${srmShares(srm)}): no sample ratio mismatch.`,
     );
   }
   // Not tested: the reasons of sampleRatioMismatch() returning null, or no exposure counts (decide()).
@@ -155,7 +159,7 @@ function explainSignificantRegression(ctx: Context): Outcome {
   if (!primary) return notEvaluated("Not evaluated: the experiment has no primary metric.");
   const usable = primary.verdicts.filter(isUsableVerdict);
   if (usable.length === 0) return notEvaluated(`Not evaluated: no usable data for the primary metric "${primary.metric.name}": ${unusableWhy(primary)}`);
-  for (const v of usable) if (regressionTests(v, ctx.config).regression) mismatch("significant-regression", `${v.variant} is significantly worse`);
+  for (const v of usable) if (regressionTests(v, ctx.config, primary.metric.goal).regression) mismatch("significant-regression", `${v.variant} is significantly worse`);
   const list = primary.verdicts.map((v) => worseStatus(v, ctx)).join("; ");
   return notFired(
     `No variant is significantly worse than control on ${metricLabel(primary.metric, "primary")} by at least the ${formatPercent(ctx.config.max_regression, 2)} max_regression: ${list}.`,
@@ -174,7 +178,7 @@ function explainGuardrailRegression(ctx: Context): Outcome {
     return notEvaluated(`Not evaluated: no usable guardrail data: ${parts.join("; ")}.`);
   }
   for (const a of guardrails) {
-    for (const v of a.verdicts) if (regressionTests(v, ctx.config).regression) mismatch("guardrail-regression", `${v.variant} on "${a.metric.name}"`);
+    for (const v of a.verdicts) if (regressionTests(v, ctx.config, a.metric.goal).regression) mismatch("guardrail-regression", `${v.variant} on "${a.metric.name}"`);
   }
   return notFired(
     `No guardrail is significantly worse than control by at least the ${formatPercent(ctx.config.max_regression, 2)} max_regression: ${parts.join("; ")}.`,
@@ -188,7 +192,7 @@ function explainKill(ctx: Context): Outcome {
   if (!smallest) return notEvaluated("Not armed: no counted variant.");
   if (smallest.n < config.kill_min_exposures) {
     return notEvaluated(
-      `Not armed: ${smallest.key} has ${formatCount(smallest.n)} exposures < kill_min_exposures ${formatCount(config.kill_min_exposures)} (every variant needs that many before an observed regression of ${formatPercent(config.kill_regression, 2)} rolls back without significance).`,
+      `Not armed: ${smallest.key} has ${formatCount(smallest.n)} exposures < kill_min_exposures ${formatCount(config.kill_min_exposures)} (every variant needs that many before an always-valid interval entirely beyond ${formatPercent(config.kill_regression, 2)} worse rolls back early).`,
     );
   }
   let worst: { v: MetricVerdict & { lift: number; goalAdjustedLift: number }; a: MetricAnalysis } | null = null;
@@ -196,13 +200,14 @@ function explainKill(ctx: Context): Outcome {
     if (!a) continue;
     for (const v of a.verdicts) {
       if (!isUsableVerdict(v)) continue;
-      if (regressionTests(v, config).kill) mismatch("kill-regression", `${v.variant} on "${a.metric.name}" is ${formatLift(v.lift)}`);
+      if (regressionTests(v, config, a.metric.goal).kill) mismatch("kill-regression", `${v.variant} on "${a.metric.name}" is ${formatLift(v.lift)}`);
       if (worst === null || v.goalAdjustedLift < worst.v.goalAdjustedLift) worst = { v, a };
     }
   }
   if (!worst) return notEvaluated("Not evaluated: no usable comparison on the primary or guardrail metrics.");
+  const gi = goalInterval(worst.v, worst.a.metric.goal);
   return notFired(
-    `No variant is observed at least ${formatPercent(config.kill_regression, 2)} worse than control (kill_regression; armed: every variant has ≥ ${formatCount(config.kill_min_exposures)} exposures, smallest ${smallest.key} ${formatCount(smallest.n)}): the worst is ${worst.v.variant} at ${formatLift(worst.v.lift)} on ${metricLabel(worst.a.metric, worst.a.role)}.`,
+    `No variant's always-valid interval lies entirely beyond ${formatPercent(config.kill_regression, 2)} worse than control (kill_regression; armed: every variant has ≥ ${formatCount(config.kill_min_exposures)} exposures, smallest ${smallest.key} ${formatCount(smallest.n)}): the worst is ${worst.v.variant} at ${formatLift(worst.v.lift)} on ${metricLabel(worst.a.metric, worst.a.role)}, always-valid interval ${formatInterval(gi)} (goal-adjusted).`,
   );
 }
 

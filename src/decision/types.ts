@@ -18,11 +18,11 @@ export type DecisionKind = "promote" | "rollback" | "continue" | "extend" | "sto
 export const RULE_ORDER = [
   "not-launched",
   "srm",
+  "kill-regression",
+  "below-minimum-sample",
   "significant-regression",
   "guardrail-regression",
-  "kill-regression",
   "no-metric-data",
-  "below-minimum-sample",
   "significant-win",
   "guardrail-blocks-promote",
   "below-min-improvement",
@@ -37,8 +37,8 @@ export type RuleId = (typeof RULE_ORDER)[number];
 /** One rule that fired, with a plain-text sentence carrying the numbers that made it fire. */
 export interface Reason {
   /**
-   * Stable id: "not-launched", "srm", "significant-regression", "guardrail-regression", "kill-regression",
-   * "no-metric-data", "below-minimum-sample", "significant-win", "guardrail-blocks-promote",
+   * Stable id: "not-launched", "srm", "kill-regression", "below-minimum-sample", "significant-regression",
+   * "guardrail-regression", "no-metric-data", "significant-win", "guardrail-blocks-promote",
    * "below-min-improvement", "past-max-duration", "near-significance", "not-yet-significant".
    */
   rule: RuleId;
@@ -50,8 +50,32 @@ export interface Reason {
   message: string;
 }
 
+/**
+ * Which inference produced a verdict's p-value/interval: the app's always-valid (sequential) confidence
+ * sequence, the app's fixed-horizon test, or PostHog's own per-variant figures (an analysis the app does not
+ * reproduce: CUPED, PostHog's sequential mode, an informative prior).
+ */
+export type VerdictInference = "always-valid" | "fixed-horizon" | "posthog";
+
 /** One treatment variant compared with control on one metric, judged against the corrected threshold. */
 export interface MetricVerdict extends VariantComparison {
+  /**
+   * Which inference the verdict's `pValue`/`interval` (frequentist) come from. Under `always-valid` the
+   * frequentist `pValue` and `interval` ARE the always-valid ones; the fixed-horizon figures stay in
+   * `fixedHorizon`.
+   */
+  inference: VerdictInference;
+  /** The fixed-horizon p-value and interval when `pValue`/`interval` were replaced by always-valid ones. */
+  fixedHorizon: { pValue: number | null; interval: [number, number] | null } | null;
+  /** When `inference` is `posthog`: why ("PostHog's CUPED-adjusted figures"); else null. */
+  posthogFigures: string | null;
+  /**
+   * Bayesian under sequential inference: the always-valid p-value must also be below this (the corrected
+   * `decision.alpha`) for a significant verdict; null otherwise.
+   */
+  alwaysValidThreshold: number | null;
+  /** PostHog's own `significant` for this variant (uncorrected, at the experiment's level); null when absent. */
+  posthogSignificant: boolean | null;
   /** Relative lift with the metric's goal applied: positive = good ('decrease' flips the sign); null when unknown. */
   goalAdjustedLift: number | null;
   /** Bayesian only: P(variant is better than control) with the goal applied ('decrease' → 1 − chanceToWin). */
@@ -94,8 +118,29 @@ export interface CorrectionSummary {
   description: string;
 }
 
+/** Which inference the decision rules used (`decision.sequential`). */
+export interface InferenceSummary {
+  mode: "always-valid" | "fixed-horizon";
+  /** "always-valid (sequential)" or "fixed-horizon": what the comment says is in force. */
+  label: string;
+  /** N*, total users at which the confidence sequences are tightest; null when fixed-horizon. */
+  tuningSampleSize: number | null;
+  /** Where N* came from; null when fixed-horizon. */
+  tuningSource: "posthog" | "config" | "minimum-sample" | null;
+  /** One sentence for the comment, e.g. "always-valid (sequential): confidence sequences tuned at 8,000 users (PostHog's recommended sample size)". */
+  description: string;
+}
+
 /** The result of {@link decide}. */
 export interface Decision {
+  /** Which inference is in force. Always set by `decide()`; optional so hand-built decisions stay valid. */
+  inference?: InferenceSummary;
+  /**
+   * Plain-text notes the comment must show: which verdicts use PostHog's own figures and why, and every
+   * disagreement between PostHog's `significant` and the app's verdict (never silent). Not escaped. Always
+   * set by `decide()` (possibly empty).
+   */
+  notes?: string[];
   decision: DecisionKind;
   /**
    * promote: the winning variant; rollback: the variant that regressed worst; stop on a too-small
@@ -135,8 +180,12 @@ export interface DecisionInput {
 
 /** Thresholds and variant roles used to judge one metric ({@link analyzeMetric}). */
 export interface AnalysisThresholds {
-  /** Key of the control variant. */
+  /** Key of the control (baseline) variant. */
   control: string;
+  /** Frequentist verdicts use always-valid inference (`decision.sequential`). */
+  sequential?: boolean;
+  /** N*, total users, for the confidence sequences (always computed, for the kill rule); default 10,000. */
+  tuningSampleSize?: number;
   /** Non-control counted variants, in the experiment's order; m = their number. */
   treatments: string[];
   /** Frequentist family-wise significance level before correction (`decision.alpha`). */

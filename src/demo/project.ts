@@ -373,7 +373,7 @@ export const DEMO_EXPERIMENTS: DemoExperiment[] = [
       { key: "annual-first", split: 50, exposures: 4_960, values: { "m-revenue": { mean: 8.3, sd: 19 } } },
     ],
     primary: { uuid: "m-revenue", name: "Revenue per user", type: "mean", event: "subscription_paid" },
-    recommended: { sampleSize: 12_000, runningTime: 14, home: "parameters" },
+    recommended: { sampleSize: 9_000, runningTime: 14, home: "parameters" },
   },
   {
     id: 103,

@@ -2,7 +2,7 @@
  * Sample ratio mismatch (SRM): the exposures per variant contradict the flag's configured split.
  *
  * Test: the statistics core's `sampleRatioMismatch` (PostHog's `_calculate_srm` inclusion rules: counted
- * variants have rollout > 0 and are not excluded, `$multiple` is left out, a holdout rescales the split;
+ * variants have rollout > 0 and are not excluded, `$multiple` is left out, a holdout with its own exposures is its own arm (PostHog's current rule), else it rescales the split;
  * posthog-api.md §5). Gate (PostHog experiments scout, §10): at least `srmMinExposures` counted exposures,
  * an observed share more than `srmMinSigma` standard errors from its expected share, and p < `srmAlpha`.
  *
@@ -40,6 +40,7 @@ export function srmTest(experiment: Experiment, totals: Record<string, number>, 
     variants: experiment.variants,
     excludedVariants: experiment.excludedVariants,
     holdoutPercentage: experiment.holdout?.rolloutPercentage ?? null,
+    holdoutKey: experiment.holdout ? `holdout-${experiment.holdout.id}` : null,
     minExposures: config.srmMinExposures,
   });
 }
@@ -159,6 +160,8 @@ export function detectSrm(
 
   const evidence: Finding["evidence"] = {
     p_value: r.pValue,
+    /** Anytime-valid sequential SRM p (Lindon & Malek 2022), valid under the scheduled scans' repeated checks. */
+    sequential_p_value: r.sequentialPValue,
     chi2: round(r.chi2, 4),
     df: r.df,
     counted_exposures: r.total,

@@ -130,6 +130,7 @@ function analysisTable(
 ): string[] {
   const m = analysis.metric;
   const bayesian = decision.method === "bayesian";
+  const av = analysis.verdicts.some((v) => v.fixedHorizon !== null);
   const rate = m.metricType === "funnel";
   const lines = [`#### ${analysis.role === "primary" ? "Primary metric" : "Guardrail"}: ${escapeMarkdown(m.name)}`, ""];
   lines.push(`${m.metricType}, goal: ${m.goal}${m.goal === "decrease" ? " (lower is better)" : ""}`, "");
@@ -140,7 +141,7 @@ function analysisTable(
   const arms = armsOf(result);
   const controlArm = arms.find((a) => a.key === controlKey) ?? result?.baseline ?? null;
   lines.push(
-    `| Variant | Sample size | ${rate ? "Conversion rate" : "Mean"} | Lift | ${bayesian ? "Credible" : "Confidence"} interval | ${bayesian ? "Chance to win" : "p-value"} | Effect size | Expected loss | Verdict |`,
+    `| Variant | Sample size | ${rate ? "Conversion rate" : "Mean"} | Lift | ${bayesian ? "Credible interval" : av ? "Confidence sequence" : "Confidence interval"} | ${bayesian ? "Chance to win" : av ? "Always-valid p" : "p-value"} | Effect size | Expected loss | Verdict |`,
     "|---|---:|---:|---:|---|---:|---|---:|---|",
   );
   const controlMean = analysis.verdicts.find((v) => v.controlMean !== null)?.controlMean ?? null;
@@ -163,7 +164,8 @@ function analysisTable(
         : formatP(v.pValue);
     const es = controlArm && arm ? effectSizeFromArms(m.metricType, controlArm, arm) : null;
     const esText = es ? `${es.kind === "cohens-h" ? "Cohen's h" : "Cohen's d"} ${es.value.toFixed(3)} (${es.label})` : "—";
-    const loss = v.expectedLoss === null ? "—" : formatNumber(v.expectedLoss);
+    const loss =
+      v.expectedLoss === null ? "—" : v.expectedLossUnits === "relative" ? `${formatPercent(v.expectedLoss, 2)} of control` : formatNumber(v.expectedLoss);
     const need = v.threshold === null ? "" : bayesian ? ` (needs ≥ ${formatPercent(v.threshold, 2)})` : ` (needs < ${formatNumber(v.threshold)})`;
     const verdict = v.significantlyBetter ? `🟢 better${need}` : v.significantlyWorse ? `🔴 worse${need}` : `not significant${need}`;
     lines.push(
@@ -214,13 +216,15 @@ export function renderAnalysis(
       .map((k) => `${code(k)} ${formatPercent(d.srm!.observedShare[k] ?? 0, 2)} vs ${formatPercent(d.srm!.expectedShare[k] ?? 0, 2)}`)
       .join(", ");
     lines.push(
-      `**Sample ratio mismatch test:** χ² = ${formatNumber(d.srm.chi2)}, df = ${d.srm.df}, p = ${formatP(d.srm.pValue)} on ${formatCount(d.srm.total)} exposures (observed vs expected: ${shares}).`,
+      `**Sample ratio mismatch test:** χ² = ${formatNumber(d.srm.chi2)}, df = ${d.srm.df}, p = ${formatP(d.srm.pValue)}${d.inference?.mode === "always-valid" ? `; sequential SRM (Lindon & Malek 2022) p = ${formatP(d.srm.sequentialPValue)}` : ""} on ${formatCount(d.srm.total)} exposures (observed vs expected: ${shares}).`,
       "",
     );
   } else {
     lines.push("**Sample ratio mismatch test:** not run (too few exposures or fewer than two variants).", "");
   }
   lines.push(`**Multiple comparisons:** ${escapeMarkdown(d.correction.description)}.`, "");
+  if (d.inference) lines.push(`**Inference:** ${escapeMarkdown(d.inference.description)}.`, "");
+  for (const n of d.notes ?? []) lines.push(`> ${escapeMarkdown(n)}`, "");
   const results = report.metricResults;
   for (const a of [d.primary, ...d.guardrails]) {
     if (!a) continue;
@@ -287,6 +291,8 @@ export function renderPlan(
   if (decision) {
     lines.push(`**Current decision:** ${code(decision.decision)}${decision.variant ? ` ${code(decision.variant)}` : ""}`);
     for (const r of decision.reasons.slice(0, 3)) lines.push(`- ${escapeMarkdown(r.message)}`);
+    for (const n of decision.notes ?? []) lines.push(`- ${escapeMarkdown(n)}`);
+    if (decision.inference) lines.push(`- Inference: ${escapeMarkdown(decision.inference.label)}.`);
     lines.push("");
   }
   lines.push(...findingsLines(findings));

@@ -301,7 +301,9 @@ export function experimentSection(
     lines.push(`**If you end it now, the data says:** ${DECISION_VERB[d.decision]}${variant}`, "");
   } else lines.push(`${decisionLine(d)}`, "");
   for (const r of d.reasons) lines.push(`- ${escapeMarkdown(r.message)}`);
+  for (const n of d.notes ?? []) lines.push(`- ℹ️ ${escapeMarkdown(n)}`);
   lines.push("", `<sub>Multiple comparisons: ${escapeMarkdown(d.correction.description)}</sub>`, "");
+  if (d.inference) lines.push(`<sub>Inference: ${escapeMarkdown(d.inference.description)}</sub>`, "");
   if (e.status !== "draft") {
     const pending = (a: MetricAnalysis) => report.metricResults.some((r) => r.metric.uuid === a.metric.uuid && r.pending === true);
     lines.push(...exposureSection(report, d));

@@ -6,7 +6,7 @@
  * A/B Testing" (closed-form beta-binomial chance to win); stats-vectors `bayesian_beta_binomial`.
  */
 import { assertFinite, StatsInputError } from "./errors.js";
-import { relativeEffectVariance, ZERO_BASELINE_EPSILON } from "./frequentist.js";
+import { relativeDifference, relativeEffectVariance } from "./frequentist.js";
 import type { Moments } from "./moments.js";
 import { normalQuantile, normalSf } from "./tails.js";
 import { logBeta } from "./stdlib.js";
@@ -34,8 +34,10 @@ export interface GaussianBayesResult {
  * @param control control moments (sample variance for means, p(1 − p) for conversions — see moments.ts).
  * @param treatment treatment moments.
  * @param ciLevel credible level, default 0.95.
- * @throws StatsInputError `zero-baseline` (|mC| < 1e-10), `negative-baseline` (mC < 0; PostHog requires a
- *   positive control mean for the relative Bayesian test), `zero-variance` (sd = 0), `too-few-samples`
+ * A negative control mean uses L = (mT − mC)/|mC| (GrowthBook `frequentist_diff`, statistics.md §11), so
+ * the chance to win follows the raw difference; PostHog itself refuses a negative control mean here.
+ *
+ * @throws StatsInputError `zero-baseline` (|mC| < 1e-10), `zero-variance` (sd = 0), `too-few-samples`
  *   (n < 1), `invalid-input`.
  */
 export function gaussianChanceToWin(control: Moments, treatment: Moments, ciLevel = 0.95): GaussianBayesResult {
@@ -53,12 +55,9 @@ export function gaussianChanceToWin(control: Moments, treatment: Moments, ciLeve
     if (m.n < 1) throw new StatsInputError("too-few-samples", `${name}.n must be >= 1, got ${m.n}`);
     if (m.variance < 0) throw new StatsInputError("invalid-input", `${name}.variance must be >= 0`);
   }
-  if (Math.abs(control.mean) >= ZERO_BASELINE_EPSILON && control.mean < 0) {
-    throw new StatsInputError("negative-baseline", `baseline mean is negative (${control.mean}): relative lift not supported`);
-  }
   const sd = Math.sqrt(relativeEffectVariance(control, treatment));
   if (!(sd > 0)) throw new StatsInputError("zero-variance", "both arms have zero variance: the posterior is degenerate");
-  const effect = treatment.mean / control.mean - 1;
+  const effect = relativeDifference(control.mean, treatment.mean) as number; // |mC| ≥ 1e-10 checked above
   const z = normalQuantile(1 - (1 - ciLevel) / 2);
   return {
     effect,
@@ -66,6 +65,24 @@ export function gaussianChanceToWin(control: Moments, treatment: Moments, ciLeve
     chanceToWin: normalSf(-effect / sd),
     credibleInterval: [effect - z * sd, effect + z * sd],
   };
+}
+
+/**
+ * Expected loss of shipping the treatment under a Gaussian posterior X ~ N(μ, σ²) on the relative effect:
+ * E[max(−X, 0)] = σ·φ(μ/σ) − μ·Φ(−μ/σ) (GrowthBook `gbstats/bayesian/tests.py` `get_risk`,
+ * `−Φ(0; μ, σ)·E[X | X < 0]`; PostHog `bayesian/utils.py calculate_risk`; statistics.md §4). Units: those
+ * of μ (a relative lift, fraction of |control mean|). Raw direction: the loss if the treatment is lower.
+ *
+ * @param mu posterior mean; @param sigma posterior standard deviation (> 0).
+ * @throws StatsInputError `invalid-input` for a non-finite μ or σ ≤ 0.
+ */
+export function gaussianExpectedLoss(mu: number, sigma: number): number {
+  assertFinite("mu", mu);
+  assertFinite("sigma", sigma);
+  if (!(sigma > 0)) throw new StatsInputError("invalid-input", `sigma must be > 0, got ${sigma}`);
+  const z = mu / sigma;
+  const pdf = Math.exp(-0.5 * z * z) / Math.sqrt(2 * Math.PI);
+  return Math.max(0, sigma * pdf - mu * normalSf(z));
 }
 
 /** Result of {@link betaBinomialChanceToWin}. Losses are in conversion-rate units (fractions). */

@@ -18,9 +18,10 @@
  * the relative lift R_T/R_C − 1 then gets the usual two-arm delta method.
  */
 import type { MetricArm, MetricType, StatsMethod } from "../model.js";
-import { betaBinomialChanceToWin, gaussianChanceToWin } from "./bayesian.js";
+import { betaBinomialChanceToWin, gaussianChanceToWin, gaussianExpectedLoss } from "./bayesian.js";
 import { StatsInputError } from "./errors.js";
-import { welchRelativeLift } from "./frequentist.js";
+import { relativeDifference, welchRelativeLift } from "./frequentist.js";
+import { alwaysValid } from "./sequential.js";
 import { type Moments, momentsFromProportion, momentsFromRatio, momentsFromSums } from "./moments.js";
 
 /** Which model produced a {@link VariantComparison}. */
@@ -41,8 +42,24 @@ export interface VariantComparison {
   pValue: number | null;
   /** Bayesian only: P(variant mean > control mean). */
   chanceToWin: number | null;
-  /** Beta-binomial only: expected loss (conversion-rate units) of shipping the variant. */
+  /**
+   * Bayesian only: expected loss of shipping the variant (raw direction: the loss if it is lower), in
+   * `expectedLossUnits`: beta-binomial funnels in conversion-rate units, Gaussian (mean, ratio, retention)
+   * in relative-lift units ({@link gaussianExpectedLoss}).
+   */
   expectedLoss: number | null;
+  /** `rate` (conversion-rate units) or `relative` (fraction of |control mean|); null without an expected loss. */
+  expectedLossUnits?: "rate" | "relative" | null;
+  /** Delta-method standard error of `lift` (fraction); null when not computed by our model. */
+  se?: number | null;
+  /** Units in both arms (n_control + n_variant); null when not computed by our model. */
+  totalUnits?: number | null;
+  /**
+   * Always-valid inference on the same lift and SE (`src/stats/sequential.ts`), when asked for with
+   * `opts.sequential`: the always-valid p-value and the (1 − alpha) confidence sequence. Null otherwise or
+   * when our model did not produce an SE.
+   */
+  alwaysValid?: { pValue: number; interval: [number, number]; alpha: number; tuningSampleSize: number } | null;
   /** Human-readable reason when nothing could be computed; null on success. */
   error: string | null;
 }
@@ -79,8 +96,8 @@ function armMean(metricType: MetricType, arm: MetricArm): number | null {
 }
 
 function relativeLift(controlMean: number | null, variantMean: number | null): number | null {
-  if (controlMean === null || variantMean === null || controlMean === 0) return null;
-  return variantMean / controlMean - 1;
+  if (controlMean === null || variantMean === null) return null;
+  return relativeDifference(controlMean, variantMean);
 }
 
 /**
@@ -143,9 +160,21 @@ function ownModel(
     variantMean: variantMoments.mean,
     error: null,
   };
+  const totalUnits = controlMoments.n + variantMoments.n;
   if (method === "frequentist") {
     const r = welchRelativeLift(controlMoments, variantMoments, alpha);
-    return { ...common, model: "welch-delta", lift: r.lift, interval: r.ci, pValue: r.pValue, chanceToWin: null, expectedLoss: null };
+    return {
+      ...common,
+      model: "welch-delta",
+      lift: r.lift,
+      interval: r.ci,
+      pValue: r.pValue,
+      chanceToWin: null,
+      expectedLoss: null,
+      expectedLossUnits: null,
+      se: r.se,
+      totalUnits,
+    };
   }
   if (metricType === "funnel") {
     const bb = betaBinomialChanceToWin(
@@ -153,8 +182,11 @@ function ownModel(
       { n: variant.numberOfSamples, conversions: variant.sum },
     );
     let interval: [number, number] | null = null;
+    let se: number | null = null;
     try {
-      interval = gaussianChanceToWin(controlMoments, variantMoments, ciLevel).credibleInterval;
+      const g = gaussianChanceToWin(controlMoments, variantMoments, ciLevel);
+      interval = g.credibleInterval;
+      se = g.sd;
     } catch (e) {
       // The beta-binomial chance to win exists even when the Gaussian relative interval does not
       // (zero baseline or zero variance); only those expected failures leave the interval null.
@@ -168,6 +200,9 @@ function ownModel(
       pValue: null,
       chanceToWin: bb.chanceToWin,
       expectedLoss: bb.expectedLossShip,
+      expectedLossUnits: "rate",
+      se,
+      totalUnits,
     };
   }
   const g = gaussianChanceToWin(controlMoments, variantMoments, ciLevel);
@@ -178,7 +213,10 @@ function ownModel(
     interval: g.credibleInterval,
     pValue: null,
     chanceToWin: g.chanceToWin,
-    expectedLoss: null,
+    expectedLoss: gaussianExpectedLoss(g.effect, g.sd),
+    expectedLossUnits: "relative",
+    se: g.sd,
+    totalUnits,
   };
 }
 
@@ -201,7 +239,10 @@ function assertLevel(name: string, v: number): void {
  * @param variant the arm to compare.
  * @param method the experiment's stats method (frequentist → p-value + confidence interval; bayesian →
  *   chance to win + credible interval).
- * @param opts alpha (default 0.05, the experiment's `alpha`), ciLevel (default 0.95, `ciLevel`).
+ * @param opts alpha (default 0.05, the experiment's `alpha`), ciLevel (default 0.95, `ciLevel`);
+ *   sequential: also compute the always-valid p-value and (1 − `sequential.alpha`) confidence sequence on
+ *   the relative lift, tuned at `tuningSampleSize` total units (`alwaysValid`, src/stats/sequential.ts).
+ *   Relative lifts are (mT − mC)/|mC|, so a negative control mean keeps the raw difference's sign.
  * @throws StatsInputError only for an invalid alpha/ciLevel (a programming error, not data).
  */
 export function compareToControl(
@@ -209,7 +250,7 @@ export function compareToControl(
   control: MetricArm,
   variant: MetricArm,
   method: StatsMethod,
-  opts: { alpha?: number; ciLevel?: number } = {},
+  opts: { alpha?: number; ciLevel?: number; sequential?: { alpha: number; tuningSampleSize: number } } = {},
 ): VariantComparison {
   const alpha = opts.alpha ?? 0.05;
   const ciLevel = opts.ciLevel ?? 0.95;
@@ -222,7 +263,13 @@ export function compareToControl(
 
   let reason: string;
   try {
-    return ownModel(metricType, control, variant, method, alpha, ciLevel);
+    const own = ownModel(metricType, control, variant, method, alpha, ciLevel);
+    const seq = opts.sequential;
+    if (seq && own.lift !== null && typeof own.se === "number" && own.se > 0 && typeof own.totalUnits === "number") {
+      const av = alwaysValid(own.lift, own.se, own.totalUnits, seq.alpha, seq.tuningSampleSize);
+      return { ...own, alwaysValid: { pValue: av.pValue, interval: av.interval, alpha: seq.alpha, tuningSampleSize: seq.tuningSampleSize } };
+    }
+    return { ...own, alwaysValid: null };
   } catch (e) {
     if (!(e instanceof StatsInputError) && !(e instanceof UnsupportedMetricError)) throw e;
     reason = e.message;

@@ -76,9 +76,20 @@ export function welchTTest(control: Moments, treatment: Moments, alpha = 0.05): 
   return { diff, se, t, dof, pValue: studentTTwoSidedP(t, dof), ci: [diff - crit * se, diff + crit * se] };
 }
 
+/**
+ * Relative lift (mT − mC)/|mC| (GrowthBook `gbstats/utils.py frequentist_diff`, statistics.md §11): equal to
+ * mT/mC − 1 for a positive control mean, and with the sign of the raw difference mT − mC for a negative one
+ * (control −10 → variant −5 is +50 %, not −50 %). Null when |mC| < 1e-10 (undefined).
+ */
+export function relativeDifference(controlMean: number, treatmentMean: number): number | null {
+  if (!Number.isFinite(controlMean) || !Number.isFinite(treatmentMean) || Math.abs(controlMean) < ZERO_BASELINE_EPSILON) return null;
+  // sign(mC)·(mT/mC − 1) = (mT − mC)/|mC|, written so a positive control gives bit-for-bit mT/mC − 1.
+  return controlMean > 0 ? treatmentMean / controlMean - 1 : 1 - treatmentMean / controlMean;
+}
+
 /** Result of {@link welchRelativeLift}; `lift` and `ci` are fractions (0.05 = +5 %). */
 export interface RelativeLiftResult {
-  /** mean_T/mean_C − 1. */
+  /** (mean_T − mean_C)/|mean_C| ({@link relativeDifference}; = mean_T/mean_C − 1 for a positive control). */
   lift: number;
   /** Delta-method standard error of `lift`. */
   se: number;
@@ -107,7 +118,9 @@ export function relativeEffectVariance(control: Moments, treatment: Moments): nu
 
 /**
  * PostHog's frequentist method (`products/experiments/stats/frequentist/method.py`, statistics.md §3):
- * two-sided Welch test on the relative effect L = mT/mC − 1 with delta-method variance, dof from the
+ * two-sided Welch test on the relative effect L = (mT − mC)/|mC| (= mT/mC − 1 for a positive control
+ * mean; for a negative one the sign follows the raw difference, as GrowthBook's `frequentist_diff` —
+ * PostHog's mT/mC − 1 flips it, statistics.md §11) with delta-method variance (unchanged by |mC|), dof from the
  * Welch–Satterthwaite formula on the per-arm variances, p = 2·t_sf(|L/se|, dof), CI = L ± t_{1−α/2,dof}·se;
  * PostHog calls it significant when p < alpha.
  *
@@ -126,7 +139,7 @@ export function welchRelativeLift(control: Moments, treatment: Moments, alpha = 
   const variance = relativeEffectVariance(control, treatment);
   const se = Math.sqrt(variance);
   if (!(se > 0)) throw new StatsInputError("zero-variance", "both arms have zero variance: the t statistic is undefined");
-  const lift = treatment.mean / control.mean - 1;
+  const lift = relativeDifference(control.mean, treatment.mean) as number; // |mC| ≥ 1e-10 checked above
   const statistic = lift / se;
   const dof = welchSatterthwaiteDof(control, treatment);
   const crit = studentTQuantile(1 - alpha / 2, dof);

@@ -12,3 +12,4 @@ export * from "./sample-size.js";
 export * from "./multiple-comparisons.js";
 export * from "./compare.js";
 export * from "./effect-size.js";
+export * from "./sequential.js";

@@ -14,6 +14,7 @@ import stdlibBetaln from "@stdlib/math-base-special-betaln";
 import stdlibErfc from "@stdlib/math-base-special-erfc";
 import stdlibErfcinv from "@stdlib/math-base-special-erfcinv";
 import stdlibGammainc from "@stdlib/math-base-special-gammainc";
+import stdlibGammaln from "@stdlib/math-base-special-gammaln";
 import stdlibTQuantile from "@stdlib/stats-base-dists-t-quantile";
 
 /** Regularized incomplete gamma; `upper = true` gives Q(a, x) = Γ(a, x)/Γ(a) computed directly. */
@@ -48,4 +49,9 @@ export function stdNormalQuantile(p: number): number {
 /** Student t quantile with `df` (finite) degrees of freedom. */
 export function tQuantile(p: number, df: number): number {
   return stdlibTQuantile(p, df);
+}
+
+/** ln Γ(x) for x > 0 (`@stdlib/math-base-special-gammaln`). */
+export function logGamma(x: number): number {
+  return stdlibGammaln(x);
 }

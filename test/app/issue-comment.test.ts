@@ -381,7 +381,7 @@ describe("validity threats, approvals and failures", () => {
     nockExperimentReads(103);
     await receive(probot, p);
     expect(reply.body()).toContain("**Cannot promote**");
-    expect(reply.body()).toContain("The rules say investigate (SRM: p =");
+    expect(reply.body()).toContain("The rules say investigate (SRM: χ² p =");
     expect(reply.body()).toContain("add --force to promote anyway");
     expect(parsePlan(reply.body())).toBeNull();
 
@@ -557,11 +557,11 @@ describe("status and analyze", () => {
     expect(rules).toEqual([
       "not-launched",
       "srm",
+      "kill-regression",
+      "below-minimum-sample",
       "significant-regression",
       "guardrail-regression",
-      "kill-regression",
       "no-metric-data",
-      "below-minimum-sample",
       "significant-win",
       "guardrail-blocks-promote",
       "below-min-improvement",

@@ -101,10 +101,23 @@ describe("analyzeMetric", () => {
     const control = funnelArm("control", 10_000, 1_000);
     const test = funnelArm("test", 10_000, 1_200);
     const a = analyzeMetric(result(CONVERSION, [control, test]), experiment(), "primary", T());
-    const raw = compareToControl("funnel", control, test, "frequentist", { alpha: 0.05, ciLevel: 0.95 });
+    const raw = compareToControl("funnel", control, test, "frequentist", {
+      alpha: 0.05,
+      ciLevel: 0.95,
+      sequential: { alpha: 0.05, tuningSampleSize: 10_000 },
+    });
     expect(a.error).toBeNull();
     expect(a.verdicts).toHaveLength(1);
-    expect(a.verdicts[0]).toMatchObject({ ...raw, goalAdjustedLift: raw.lift, threshold: 0.05, significantlyBetter: true, significantlyWorse: false });
+    expect(a.verdicts[0]).toMatchObject({
+      ...raw,
+      inference: "fixed-horizon",
+      fixedHorizon: null,
+      posthogFigures: null,
+      goalAdjustedLift: raw.lift,
+      threshold: 0.05,
+      significantlyBetter: true,
+      significantlyWorse: false,
+    });
   });
 
   it("flips lift and chance to win for goal 'decrease'", () => {

@@ -143,19 +143,34 @@ const rows: Row[] = [
     check: (d) => expect(d.primary?.verdicts[0]?.goalAdjustedLift).toBeLessThan(-0.2),
   },
   {
-    name: "kill rule: -25% with every variant at 200 exposures → rollback before significance (beats continue)",
+    name: "kill rule: an observed -25% alone at 200 exposures does not roll back (its always-valid interval crosses -20%)",
     input: scenario({ primary: result(CONVERSION, [funnelArm("control", 200, 20), funnelArm("test", 200, 15)]) }),
-    decision: "rollback",
-    variant: "test",
-    rules: ["kill-regression", "below-minimum-sample"],
-    check: (d) => expect(pOf(d)).toBeGreaterThan(0.05),
+    decision: "continue",
+    variant: null,
+    rules: ["below-minimum-sample"],
+    check: (d) => {
+      expect(d.primary?.verdicts[0]?.goalAdjustedLift).toBeCloseTo(-0.25, 12);
+      expect(d.primary?.verdicts[0]?.alwaysValid?.interval[1]).toBeGreaterThan(-0.2);
+    },
   },
   {
-    name: "kill rule: observed regression exactly at kill_regression (-20.0%) → rollback",
-    input: scenario({ primary: conversion(80, 1_000) }),
+    name: "kill rule: clear harm (-90%, always-valid interval entirely beyond -20%) at 200 exposures → rollback before the minimum sample",
+    input: scenario({ primary: result(CONVERSION, [funnelArm("control", 200, 20), funnelArm("test", 200, 2)]) }),
     decision: "rollback",
     variant: "test",
-    rules: ["kill-regression"],
+    // The significant regression fires too but ranks after the minimum sample; only the kill rule acts early.
+    rules: ["kill-regression", "below-minimum-sample", "significant-regression"],
+    check: (d) => {
+      expect(d.primary?.verdicts[0]?.alwaysValid?.interval[1]).toBeLessThan(-0.2);
+      expect(d.reasons[0]?.message).toContain("lies entirely beyond the 20% kill_regression");
+    },
+  },
+  {
+    name: "kill rule: an observed regression exactly at kill_regression (-20.0%), not significant → continue",
+    input: scenario({ primary: conversion(80, 1_000) }),
+    decision: "continue",
+    variant: null,
+    rules: ["not-yet-significant"],
     check: (d) => expect(pOf(d)).toBeGreaterThan(0.05),
   },
   {
@@ -199,7 +214,7 @@ const rows: Row[] = [
     input: scenario({ primary: threeArms(880, 700) }),
     decision: "rollback",
     variant: "test-b",
-    rules: ["significant-regression", "significant-regression", "kill-regression"],
+    rules: ["significant-regression", "significant-regression"],
   },
 
   // ── Rule order ───────────────────────────────────────────────────────────────────────────────────
@@ -208,7 +223,7 @@ const rows: Row[] = [
     input: scenario({ primary: result(CONVERSION, [funnelArm("control", 6_000, 600), funnelArm("test", 4_000, 280)]) }),
     decision: "investigate",
     variant: null,
-    rules: ["srm", "significant-regression", "kill-regression"],
+    rules: ["srm", "significant-regression"],
   },
 
   // ── 3. Minimum sample ────────────────────────────────────────────────────────────────────────────
@@ -521,7 +536,7 @@ const rows: Row[] = [
     input: scenario({ totals: { control: 10_000, test: 10_000 }, secondary: [revenue(37.5)] }),
     decision: "rollback",
     variant: "test",
-    rules: ["guardrail-regression", "kill-regression", "no-metric-data"],
+    rules: ["kill-regression", "guardrail-regression", "no-metric-data"],
   },
   {
     name: "primary query errored → continue (no metric data)",

@@ -155,11 +155,21 @@ const cases: Case[] = [
     },
   },
   {
-    name: "kill rule rolls back before significance; the minimum sample fires too",
+    name: "an observed -25% at 200 exposures: the kill rule is armed but its always-valid interval crosses -20%",
     input: scenario({ primary: result(CONVERSION, [funnelArm("control", 200, 20), funnelArm("test", 200, 15)]) }),
+    decided: "below-minimum-sample",
+    statuses: { "kill-regression": "not-fired", srm: "not-evaluated", "significant-regression": "not-fired" },
+    contains: {
+      "significant-regression": ["test -25.0% (p = 0.308, needs < 0.05)", "10% max_regression"],
+      "kill-regression": ["No variant's always-valid interval lies entirely beyond 20% worse", "the worst is test at -25.0%"],
+    },
+  },
+  {
+    name: "kill rule rolls back on clear harm before the minimum sample; the minimum sample fires too",
+    input: scenario({ primary: result(CONVERSION, [funnelArm("control", 200, 20), funnelArm("test", 200, 2)]) }),
     decided: "kill-regression",
-    statuses: { "below-minimum-sample": "fired", srm: "not-evaluated", "significant-regression": "not-fired" },
-    contains: { "significant-regression": ["test -25.0% (p = 0.308, needs < 0.05)", "10% max_regression"] },
+    statuses: { "below-minimum-sample": "fired", "significant-regression": "fired" },
+    contains: { "kill-regression": ["always-valid", "lies entirely beyond the 20% kill_regression"] },
   },
   {
     name: "kill rule not armed at 199 exposures",
@@ -219,7 +229,7 @@ const cases: Case[] = [
       ]),
     }),
     decided: "significant-regression",
-    statuses: { "kill-regression": "fired" },
+    statuses: { "kill-regression": "not-fired" },
     contains: { "significant-regression": ["test-a", "test-b"] },
   },
   {

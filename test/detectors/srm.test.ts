@@ -117,11 +117,16 @@ describe("detectSrm — the finding", () => {
     expect(f.contradiction).toContain("expected 5,000");
   });
 
-  it("holdout: expected counts use the rescaled split, not the holdout", () => {
+  it("holdout: counted as its own arm with its percentage (PostHog's current rule), variants rescaled", () => {
     const e = makeExperiment({ holdout: { id: 1, name: "H", rolloutPercentage: 20 } });
     const f = detectSrm(e, data(e, { exposures: exposuresFromTotals({ control: 5300, test: 4700, "holdout-1": 2500 }) }), CONFIG, NOW);
+    // 12,500 counted: expected 40 % / 40 % / 20 % = 5,000 / 5,000 / 2,500.
     expect(f?.evidence["expected:control"]).toBe(5000);
-    expect(f?.evidence.counted_exposures).toBe(10000);
+    expect(f?.evidence["expected:holdout-1"]).toBe(2500);
+    // The anytime-valid sequential SRM p sits beside the χ² and is the more conservative of the two.
+    expect(f?.evidence.sequential_p_value).toBeGreaterThan(f?.evidence.p_value as number);
+    expect(f?.evidence.sequential_p_value).toBeLessThanOrEqual(1);
+    expect(f?.evidence.counted_exposures).toBe(12500);
     expect(f?.evidence.holdout_pct).toBe(20);
   });
 

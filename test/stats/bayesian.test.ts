@@ -53,7 +53,10 @@ describe("gaussianChanceToWin", () => {
     const w99 = gaussianChanceToWin(c, t, 0.99).credibleInterval;
     expect(w99[1] - w99[0]).toBeGreaterThan(w90[1] - w90[0]);
     expect(() => gaussianChanceToWin({ n: 10, mean: 0, variance: 1 }, t)).toThrow(expect.objectContaining({ code: "zero-baseline" }));
-    expect(() => gaussianChanceToWin({ n: 10, mean: -2, variance: 1 }, t)).toThrow(expect.objectContaining({ code: "negative-baseline" }));
+    // A negative control mean: the lift is (mT − mC)/|mC| (GrowthBook frequentist_diff), so −2 → −1 is +50 %.
+    const neg = gaussianChanceToWin({ n: 1000, mean: -2, variance: 1 }, { n: 1000, mean: -1, variance: 1 });
+    expect(neg.effect).toBeCloseTo(0.5, 12);
+    expect(neg.chanceToWin).toBeGreaterThan(0.999);
     expect(() => gaussianChanceToWin({ n: 10, mean: 1, variance: 0 }, { n: 10, mean: 1, variance: 0 })).toThrow(
       expect.objectContaining({ code: "zero-variance" }),
     );

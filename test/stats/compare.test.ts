@@ -75,7 +75,9 @@ describe("compareToControl — frequentist (PostHog's Welch on the relative lift
 describe("compareToControl — bayesian", () => {
   it("mean metric: PostHog Gaussian, effect 0.63646, CI [−0.0873, 1.36026], ctw 0.95759", () => {
     const r = compareToControl("mean", meanControl, meanTest, "bayesian");
-    expect(r).toMatchObject({ method: "bayesian", model: "gaussian", pValue: null, expectedLoss: null, error: null });
+    expect(r).toMatchObject({ method: "bayesian", model: "gaussian", pValue: null, expectedLossUnits: "relative", error: null });
+    // Gaussian expected loss −Φ(0; μ, σ)·E[X | X < 0] (GrowthBook get_risk), reproduced with scipy 1.17 truncnorm.
+    expectRel(r.expectedLoss!, 0.006376662425027586, 1e-9, "expected loss");
     expect(r.lift).toBeCloseTo(0.63646, 4);
     expect(r.interval![0]).toBeCloseTo(-0.0873, 4);
     expect(r.interval![1]).toBeCloseTo(1.36026, 4);

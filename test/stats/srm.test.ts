@@ -116,19 +116,36 @@ describe("sampleRatioMismatch — PostHog rules (posthog-api.md §5)", () => {
     expect(r.pValue).toBe(1);
   });
 
-  it("holdout: the holdout key is dropped (current PostHog code), so the old 20/40/40 vector now has 80 counted", () => {
+  it("holdout: counted as its own arm with its percentage (PostHog test_srm_calculation_adjusts_for_holdout: 20/40/40 → p = 1)", () => {
     const input = {
       totals: { "holdout-123": 20, control: 40, test: 40 },
       variants: split(50, 50),
       holdoutPercentage: 20,
+      holdoutKey: "holdout-123",
     };
-    expect(sampleRatioMismatch(input)).toBeNull(); // counted total 80 < 100
-    const r = sampleRatioMismatch({ ...input, minExposures: 50 })!;
-    expect(r.total).toBe(80);
-    expect(r.expected).toEqual({ control: 40, test: 40 });
+    const r = sampleRatioMismatch(input)!;
+    expect(r.total).toBe(100);
+    expect(r.df).toBe(2);
+    expect(r.included).toEqual(["control", "test", "holdout-123"]);
+    expect(r.holdoutArm).toBe("holdout-123");
+    expect(r.expected).toEqual({ control: 40, test: 40, "holdout-123": 20 });
+    expect(r.expectedShare).toEqual({ control: 0.4, test: 0.4, "holdout-123": 0.2 });
+    expect(r.pValue).toBe(1);
+    // Without the key, the one holdout-* key is found (older builds wrote "holdout-123.0").
+    expect(sampleRatioMismatch({ ...input, holdoutKey: null, totals: { "holdout-123.0": 20, control: 40, test: 40 } })!.holdoutArm).toBe("holdout-123.0");
+    // A short holdout is a mismatch: 10/45/45 against 20/40/40, χ² = 5 + 0.625 + 0.625 = 6.25 on 2 df, p = e^(−3.125).
+    const short = sampleRatioMismatch({ ...input, totals: { "holdout-123": 10, control: 45, test: 45 } })!;
+    expectRel(short.chi2, 6.25, 1e-12, "chi2");
+    expectRel(short.pValue, Math.exp(-3.125), 1e-9, "p");
+    expect(() => sampleRatioMismatch({ ...input, holdoutPercentage: 100 })).toThrow(RangeError);
+  });
+
+  it("holdout without its own exposures in the totals: left out, the variants' shares unchanged (PostHog's older rule)", () => {
+    const r = sampleRatioMismatch({ totals: { control: 60, test: 60 }, variants: split(50, 50), holdoutPercentage: 20, holdoutKey: "holdout-123" })!;
+    expect(r.holdoutArm).toBeNull();
+    expect(r.total).toBe(120);
     expect(r.expectedShare).toEqual({ control: 0.5, test: 0.5 });
     expect(r.pValue).toBe(1);
-    expect(() => sampleRatioMismatch({ ...input, holdoutPercentage: 100 })).toThrow(RangeError);
   });
 
   it("$multiple is reported but not counted", () => {
