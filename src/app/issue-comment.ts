@@ -42,6 +42,7 @@ import {
   findingKey,
   type Acknowledgement,
 } from "../pipeline/acknowledgements.js";
+import { historyWithEvaluation } from "../pipeline/lift-history.js";
 import { analyzeExperiment, analyzePullRequest, dataNotFreshEnough, type ExperimentReport } from "../pipeline/pull-request.js";
 import {
   PostHogApprovalRequiredError,
@@ -326,7 +327,13 @@ async function analyze(target: Target, run: Run): Promise<string> {
       })
     : [];
   const managed = await managedIssues(run);
-  return renderAnalysis(run.ctx, report, outcomes, findingsOf(managed, report.experiment.id, now));
+  const history = historyWithEvaluation(
+    (managed ?? []).filter((i) => i.open).map((i) => i.body),
+    report.experiment.id,
+    report.decision,
+    now,
+  );
+  return renderAnalysis(run.ctx, report, outcomes, findingsOf(managed, report.experiment.id, now), history);
 }
 
 type ChangeCommand = Extract<ChatCommand, { name: "promote" | "rollback" }>;

@@ -12,6 +12,7 @@ import { silentLogger } from "../github/types.js";
 import type { ActivityEntry, Experiment, ExposureResult, MetricResult } from "../model.js";
 import { PostHogQueryPendingError, type PostHogApi } from "../posthog/index.js";
 import { DEFAULT_CONFIG, type DecisionConfig } from "../config/schema.js";
+import { liftSnapshot, type LiftHistory } from "./lift-history.js";
 
 /** Options of {@link loadProjectState}. */
 export interface LoadProjectOptions {
@@ -47,6 +48,11 @@ export interface LoadedProject {
   watched: Set<number>;
   /** Current decision of each watched experiment (auto-decision rules on its primary metric). */
   currentDecisions: Map<number, string>;
+  /**
+   * This scan's evaluation of each watched experiment's primary metric: every variant's lift and always-valid
+   * interval (`liftSnapshot`), recorded into the lift history; absent when built by hand.
+   */
+  currentLifts?: Map<number, LiftHistory>;
   /** Experiments skipped by triage or budget, with the reason. */
   skipped: { id: number; reason: string }[];
   /** PostHog requests made. */
@@ -88,6 +94,7 @@ export async function loadProjectState(posthog: PostHogApi, opts: LoadProjectOpt
   const metricResults = new Map<number, MetricResult[]>();
   const flagActivity = new Map<number, ActivityEntry[]>();
   const currentDecisions = new Map<number, string>();
+  const currentLifts = new Map<number, LiftHistory>();
   const details = new Map<number, Experiment>();
   await Promise.all(
     watch.map(async (summary) => {
@@ -117,6 +124,8 @@ export async function loadProjectState(posthog: PostHogApi, opts: LoadProjectOpt
           now,
         });
         currentDecisions.set(e.id, d.decision);
+        const lift = liftSnapshot(d, now);
+        if (lift) currentLifts.set(e.id, lift);
       } catch (err) {
         log.warn({ experiment_id: e.id, err: (err as Error).message }, "could not decide for watched experiment");
       }
@@ -134,6 +143,7 @@ export async function loadProjectState(posthog: PostHogApi, opts: LoadProjectOpt
     state: { now, experiments, flags, exposures, metricResults, flagActivity, decisions: new Map() },
     watched: new Set(watch.map((e) => e.id)),
     currentDecisions,
+    currentLifts,
     skipped,
     requests: posthog.requestCount - start,
   };

@@ -21,6 +21,7 @@ import {
   pruneAcknowledgements,
   type AcknowledgementStore,
 } from "./acknowledgements.js";
+import { liftHistoryMarker, updateLiftHistory, type LiftHistoryStore } from "./lift-history.js";
 
 /** The dedupe key of the per-repository dashboard issue. */
 export const DASHBOARD_KEY = "dashboard";
@@ -42,6 +43,13 @@ export interface PlanInput {
   memory: Map<number, StandingDecision>;
   /** Acknowledgements and snoozes read from the dashboard issue (`/experiment ack|snooze`); default none. */
   acknowledgements?: AcknowledgementStore;
+  /**
+   * The primary metrics' lift histories read from the dashboard and the open validity issues
+   * (`parseLiftHistory`, `mergeLiftHistories`); default none. This scan's evaluations are added; they are
+   * stored in each validity issue of the experiment, and in the dashboard when the dashboard is written
+   * anyway (no issue is opened only to store them).
+   */
+  liftHistory?: LiftHistoryStore;
   reports: ReportsConfig;
   detectors?: Partial<DetectorConfig>;
 }
@@ -56,6 +64,8 @@ export interface RepositoryPlan {
   acknowledged: Finding[];
   /** The acknowledgements to store (expired snoozes and ended experiments dropped). */
   acknowledgements: AcknowledgementStore;
+  /** The lift histories to store: this scan's evaluations added, ended and out-of-scope experiments dropped. */
+  liftHistory: LiftHistoryStore;
   /** Whether this scan could judge an issue key (only those may be closed). */
   inScope(dedupeKey: string): boolean;
   /** Why a no-longer-desired issue is closed. */
@@ -144,6 +154,10 @@ export function planRepositoryIssues(input: PlanInput): RepositoryPlan {
     const e = byId.get(id);
     return !!e && !e.archived && inRepo(e) && (kind === "stale-variants" || isRunning(e));
   });
+  const liftHistory = updateLiftHistory(input.liftHistory ?? new Map(), project.currentLifts ?? new Map(), (id) => {
+    const e = byId.get(id);
+    return isRunning(e) && !!e && inRepo(e);
+  });
   const detected = detectAll({ ...project.state, experiments, decisions: memory }, input.detectors).map((f) =>
     f.kind === "stale-variants" && input.codeReferences?.get(f.flagKey)
       ? { ...f, codeReferences: input.codeReferences.get(f.flagKey)! }
@@ -159,7 +173,14 @@ export function planRepositoryIssues(input: PlanInput): RepositoryPlan {
   const labels = reports.labels;
   const desired: DesiredIssue[] = [];
   for (const f of findings.filter((x) => x.severity === "P2")) {
-    const { title, body } = renderFindingIssue(f, links(f));
+    const e = byId.get(f.experimentId);
+    const history = liftHistory.get(f.experimentId);
+    const primary = e?.primaryMetrics[0];
+    const lift = history && primary && primary.uuid === history.metricUuid ? { history, metricName: primary.name, goal: primary.goal } : null;
+    const rendered = renderFindingIssue(f, links(f), lift);
+    const { title } = rendered;
+    // The issue carries its experiment's lift history, so the chart grows while the issue stays open.
+    const body = history ? `${rendered.body.trimEnd()}\n${liftHistoryMarker(new Map([[f.experimentId, history]]))}\n` : rendered.body;
     desired.push({ dedupeKey: f.dedupeKey, title, body, labels: [...labels, f.kind], escalation: f.escalation });
   }
   const lifecycle = findings.filter((x) => x.severity === "P3");
@@ -174,6 +195,7 @@ export function planRepositoryIssues(input: PlanInput): RepositoryPlan {
         ...(acknowledgements.size > 0 ? [renderAcknowledgements(acknowledgements, project)] : []),
         memoryMarker(memory),
         ...(acknowledgements.size > 0 ? [acknowledgementsMarker(acknowledgements)] : []),
+        ...(liftHistory.size > 0 ? [liftHistoryMarker(liftHistory)] : []),
         `${KEYS_PREFIX}${lifecycle.map((f) => f.dedupeKey).join(" ")} -->`,
         "",
       ].join("\n"),
@@ -187,6 +209,7 @@ export function planRepositoryIssues(input: PlanInput): RepositoryPlan {
     memory,
     acknowledged,
     acknowledgements,
+    liftHistory,
     inScope(key) {
       if (key === DASHBOARD_KEY) return true;
       if (acknowledgementFor(acknowledgements, key, now)) return true;

@@ -18,6 +18,7 @@ import { silentLogger } from "../github/types.js";
 import type { FindingCapture } from "../posthog/capture.js";
 import type { PostHogApi } from "../posthog/index.js";
 import { loadProjectState, type LoadedProject } from "./project-state.js";
+import { mergeLiftHistories, parseLiftHistory } from "./lift-history.js";
 import { DASHBOARD_KEY, parseDashboardKeys, parseMemory, planRepositoryIssues } from "./scan-plan.js";
 import { parseAcknowledgements } from "./acknowledgements.js";
 import { DeadlineExceededError, withDeadline } from "../deadline.js";
@@ -181,6 +182,7 @@ async function scanOneRepository(
     scopeFlagKeys,
     memory: parseMemory(dashboard?.body),
     acknowledgements: parseAcknowledgements(dashboard?.body),
+    liftHistory: mergeLiftHistories(managed.filter((i) => i.open).map((i) => parseLiftHistory(i.body))),
     reports: config.reports,
     ...(codeReferences ? { codeReferences } : {}),
     ...(codeLink ? { codeUrl: codeLink } : {}),

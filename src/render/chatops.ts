@@ -16,6 +16,8 @@ import type { ConfigProblem } from "../config/load.js";
 import { configErrorSection, configProblemsSection } from "./config-problems.js";
 import { KIND_LABELS } from "./findings.js";
 import { experimentUrl, featureFlagUrl } from "./links.js";
+import type { LiftHistory } from "../pipeline/lift-history.js";
+import { renderLiftChart } from "./lift-chart.js";
 import { code, escapeMarkdown, fitBody, formatCount, formatLift, formatPercent, link } from "./markdown.js";
 import { STILL_COMPUTING, dataLines, experimentSection } from "./pr-comment.js";
 
@@ -180,13 +182,15 @@ function analysisTable(
  * `/experiment analyze`: the full analysis — per variant sample size, mean or rate, relative lift with
  * its interval, p-value or chance to win (by the experiment's method), effect size (Cohen's d or h),
  * expected loss (beta-binomial funnels), the SRM test, the correction for multiple comparisons, and the
- * outcome of every decision rule in order.
+ * outcome of every decision rule in order; with `liftHistory` (the app's recorded evaluations, this one last)
+ * of 3 or more points, the primary metric's lift and always-valid interval over time as a chart.
  */
 export function renderAnalysis(
   ctx: ReplyContext,
   report: ExperimentReport,
   outcomes: RuleOutcome[],
   findings: ExperimentFindings | null,
+  liftHistory: LiftHistory | null = null,
 ): string {
   const e = report.experiment;
   const lines = head(ctx);
@@ -236,6 +240,17 @@ export function renderAnalysis(
     }
     lines.push(...analysisTable(a, result, d, controlVariant(e)));
   }
+  const primaryMetric = d.primary?.metric;
+  const liftChart =
+    primaryMetric && liftHistory && liftHistory.metricUuid === primaryMetric.uuid
+      ? renderLiftChart(liftHistory, {
+          variant: d.variant,
+          metricName: primaryMetric.name,
+          goal: primaryMetric.goal,
+          note: "The last point is this reply's evaluation.",
+        })
+      : "";
+  if (liftChart) lines.push("#### Primary metric over time", "", liftChart, "");
   lines.push(...dataLines(report));
   lines.push("#### Decision rules, in order", "", "| # | Rule | Outcome | Why |", "|---:|---|---|---|");
   outcomes.forEach((o, i) => {

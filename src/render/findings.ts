@@ -10,6 +10,8 @@
 import type { Finding, FindingChart, FindingKind } from "../detectors/types.js";
 import { niceCeil, renderXyChart, type ChartLine, type ChartSpec } from "./charts.js";
 import { code, escapeMarkdown, fitBody, formatCount, formatPValue, link, neutralizeMentions } from "./markdown.js";
+import type { LiftHistory } from "../pipeline/lift-history.js";
+import { renderLiftChart } from "./lift-chart.js";
 
 /** Bodies are kept under this many characters (GitHub's limit is 65,536). */
 export const MAX_BODY_CHARS = 60_000;
@@ -26,6 +28,17 @@ export interface FindingLinks {
   flagUrl: string | null;
   /** Dashboard only: URL of a code reference on the default branch (`…/blob/<sha>/<file>#L<line>`). */
   codeUrl?: (ref: { file: string; line: number }) => string | null;
+}
+
+/**
+ * The primary metric's recorded lift history of a finding's experiment, for the "Primary metric over time"
+ * chart of a validity issue (drawn once it has 3 evaluations; `src/render/lift-chart.ts`).
+ */
+export interface FindingLift {
+  history: LiftHistory;
+  /** The primary metric's name (plain text, escaped in the caption). */
+  metricName: string;
+  goal: "increase" | "decrease";
 }
 
 /** Human name of each kind (section headings, issue lead line). */
@@ -283,9 +296,11 @@ export function chartContext(f: Finding): ChartContext {
  *
  * @param finding the finding; its text fields are plain text and are escaped here.
  * @param links PostHog URLs; a null `flagUrl` renders the flag key without a link.
+ * @param lift the primary metric's recorded lift history: with 3 or more evaluations a "Primary metric over
+ *   time" chart (lift and always-valid interval) is added; none by default.
  * @returns `title` (plain, ≤ 256 characters, mentions neutralised) and `body` (≤ {@link MAX_BODY_CHARS}).
  */
-export function renderFindingIssue(finding: Finding, links: FindingLinks): { title: string; body: string } {
+export function renderFindingIssue(finding: Finding, links: FindingLinks, lift?: FindingLift | null): { title: string; body: string } {
   const f = finding;
   const lead =
     `**${f.severity} · ${KIND_LABELS[f.kind]}** in experiment ${link(f.experimentName, links.experimentUrl)} ` +
@@ -311,6 +326,14 @@ export function renderFindingIssue(finding: Finding, links: FindingLinks): { tit
     const chart = renderChart(f.chart, chartContext(f));
     if (chart) parts.push(f.chart.kind === "daily-share" ? "### Daily share" : "### Exposures", chart);
   }
+  const liftChart = lift
+    ? renderLiftChart(lift.history, {
+        metricName: lift.metricName,
+        goal: lift.goal,
+        ...(f.kind === "srm" ? { note: "While the sample ratio mismatch stands, this lift is not trustworthy." } : {}),
+      })
+    : "";
+  if (liftChart) parts.push("### Primary metric over time", liftChart);
   const evidence = evidenceTable(f);
   if (evidence) parts.push(evidence);
   parts.push(
