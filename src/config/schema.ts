@@ -5,7 +5,7 @@
  * are days. The committed JSON Schema (`src/config/experiment-hygiene.schema.json`, `npm run schema`) is
  * generated from this file, so editors can validate the YAML.
  *
- * Sources of the defaults are listed in README.md ("Decision rules") and in each `describe()` below.
+ * Sources of the defaults are listed in docs/decision-rules.md and in each `describe()` below.
  */
 import { z } from "zod";
 

@@ -92,12 +92,34 @@ export function addEvaluation(previous: LiftHistory | undefined, snapshot: LiftH
   return { metricUuid: snapshot.metricUuid, best: snapshot.best ?? previous.best, variants };
 }
 
+/** Most characters of a lift-history marker by default: well inside GitHub's 65,536-character issue body. */
+export const MAX_MARKER_CHARS = 16_000;
+
 /**
  * The hidden marker that stores the histories, compact: one string `"day lift lower upper"` per point. Strings,
  * not JSON numbers, because the marker escapes every `-` (so no `--` can close the HTML comment), which is
- * only valid JSON inside strings.
+ * only valid JSON inside strings. When it would exceed `maxChars`, fewer (the newest) points per variant are
+ * kept — 20, 10, 5, then {@link MIN_CHART_POINTS} — and then the experiments with the highest ids are left out.
  */
-export function liftHistoryMarker(store: LiftHistoryStore): string {
+export function liftHistoryMarker(store: LiftHistoryStore, maxChars = MAX_MARKER_CHARS): string {
+  let text = markerText(store);
+  for (const keep of [20, 10, 5, MIN_CHART_POINTS]) {
+    if (text.length <= maxChars) return text;
+    text = markerText(new Map([...store].map(([id, h]) => [id, trimHistory(h, keep)])));
+  }
+  const ids = [...store.keys()].sort((a, b) => a - b);
+  while (text.length > maxChars && ids.length > 0) {
+    ids.pop();
+    text = markerText(new Map(ids.map((id) => [id, trimHistory(store.get(id) as LiftHistory, MIN_CHART_POINTS)])));
+  }
+  return text;
+}
+
+function trimHistory(h: LiftHistory, keep: number): LiftHistory {
+  return { ...h, variants: Object.fromEntries(Object.entries(h.variants).map(([k, ps]) => [k, ps.slice(-keep)])) };
+}
+
+function markerText(store: LiftHistoryStore): string {
   const out: Record<string, { m: string; b: string | null; v: Record<string, string[]> }> = {};
   for (const [id, h] of [...store].sort((a, b) => a[0] - b[0])) {
     out[String(id)] = {

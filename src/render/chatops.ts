@@ -258,7 +258,7 @@ export function renderAnalysis(
   });
   lines.push("");
   lines.push(...findingsLines(findings));
-  lines.push(`<sub>Thresholds come from \`.github/experiment-hygiene.yml\` (\`decision.*\`); the rules are described in the app's README.</sub>`);
+  lines.push(`<sub>Thresholds come from \`.github/experiment-hygiene.yml\` (\`decision.*\`); the rules are described in \`docs/decision-rules.md\` in the experiment-hygiene repository.</sub>`);
   return finish(lines);
 }
 

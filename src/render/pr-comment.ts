@@ -22,6 +22,8 @@ import {
   link,
 } from "./markdown.js";
 import { PR_COMMENT_MARKER } from "../github/sticky-comment.js";
+// The rules' own percentage format (two decimals from 99 %), so a table's chance to win matches the reason's.
+import { formatPercent as formatChance } from "../format.js";
 
 /** Extra context for the comment. */
 export interface PrCommentOptions {
@@ -125,9 +127,12 @@ function decisionLine(decision: Decision): string {
 
 function metricTable(analysis: MetricAnalysis, decision: Decision): string[] {
   const bayesian = decision.method === "bayesian";
-  const level = bayesian ? "credible" : "confidence";
+  // Under always-valid inference a frequentist verdict's interval and p-value are the always-valid ones: say so,
+  // so they are not mistaken for the fixed-horizon figures a reason may quote (near significance).
+  const av = !bayesian && analysis.verdicts.some((v) => v.fixedHorizon !== null);
+  const level = bayesian ? "credible" : av ? "always-valid" : "confidence";
   const lines = [
-    `| Variant | Lift | ${level} interval | ${bayesian ? "Chance to win" : "p-value"} |`,
+    `| Variant | Lift | ${level} interval | ${bayesian ? "Chance to win" : av ? "always-valid p" : "p-value"} |`,
     "|---|---:|---|---:|",
   ];
   for (const v of analysis.verdicts) {
@@ -138,7 +143,7 @@ function metricTable(analysis: MetricAnalysis, decision: Decision): string[] {
     const stat = bayesian
       ? v.chanceToWin === null
         ? "—"
-        : formatPercent(v.chanceToWin)
+        : formatChance(v.chanceToWin)
       : v.pValue === null
         ? "—"
         : formatPValue(v.pValue);
@@ -424,7 +429,7 @@ export function renderPrComment(report: PullRequestReport, opts: PrCommentOption
 
   const sha = opts.headSha ? ` for ${code(opts.headSha.slice(0, 7))}` : "";
   out.push(
-    `<sub>experiment-hygiene${sha} · PostHog project ${escapeMarkdown(projectId)} · decisions follow the rules in the app's README</sub>`,
+    `<sub>experiment-hygiene${sha} · PostHog project ${escapeMarkdown(projectId)} · decision rules: \`docs/decision-rules.md\` in the experiment-hygiene repository</sub>`,
   );
   return fitBody(out.join("\n") + "\n");
 }

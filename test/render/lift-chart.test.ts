@@ -191,3 +191,22 @@ describe("lift over time", () => {
     expect(renderAnalysis(ctx, report, [], null)).not.toContain("Primary metric over time");
   });
 });
+
+describe("lift-history marker size", () => {
+  it("stays under its limit by keeping fewer, newest points, then fewer experiments", () => {
+    const many = new Map<number, LiftHistory>();
+    for (let id = 1; id <= 200; id++) {
+      const points = Array.from({ length: MAX_HISTORY_POINTS }, (_, k) => ({ day: new Date(NOW.getTime() + k * DAY_MS).toISOString().slice(0, 10), lift: -0.12345, lower: -0.23456, upper: 0.01234 }));
+      many.set(id, { metricUuid: `metric-${id}`, best: "test", variants: { test: points } });
+    }
+    const marker = liftHistoryMarker(many, 16_000);
+    expect(marker.length).toBeLessThanOrEqual(16_000);
+    const back = parseLiftHistory(marker);
+    expect(back.size).toBeGreaterThan(0);
+    expect(back.get(1)!.variants.test!.length).toBeGreaterThanOrEqual(3);
+    expect(back.get(1)!.variants.test!.at(-1)!.day).toBe(many.get(1)!.variants.test!.at(-1)!.day);
+    // A small store is kept whole.
+    const one = new Map([[1, many.get(1)!]]);
+    expect(parseLiftHistory(liftHistoryMarker(one)).get(1)).toEqual(many.get(1));
+  });
+});
