@@ -381,7 +381,10 @@ export function decide(input: DecisionInput): Decision {
   const ordered = fired.map((f, i) => ({ f, i })).sort((a, b) => rank(a.f.rule) - rank(b.f.rule) || a.i - b.i).map((x) => x.f);
   const first = ordered[0];
   if (!first) {
-    const status = best && best.lift !== null ? `best is ${best.variant} at ${formatLift(best.lift)} (${evidence(best, "better")})` : "no variant has a usable lift";
+    const status =
+      best && best.lift !== null
+        ? `best is ${best.variant} at ${formatLift(best.lift)} (${evidence(best, "better")}${best.significantlyWorse ? ", significantly worse" : ""})`
+        : "no variant has a usable lift";
     return {
       ...base,
       decision: "continue",

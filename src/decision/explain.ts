@@ -271,7 +271,8 @@ function winFacts(ctx: Context): WinFacts | null {
   return {
     best,
     label: metricLabel(d.primary.metric, "primary"),
-    bestText: `${best.variant} at ${formatLift(best.lift)} (${evidence(best, "better")})`,
+    // A significant p-value of a variant that is worse would read as a win without the direction.
+    bestText: `${best.variant} at ${formatLift(best.lift)} (${evidence(best, "better")}${best.significantlyWorse ? ", significantly worse" : ""})`,
     significant: best.significantlyBetter,
     meetsMin: best.goalAdjustedLift >= config.min_improvement - LIFT_EPSILON,
     minImp: formatPercent(config.min_improvement, 2),

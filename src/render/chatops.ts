@@ -167,7 +167,13 @@ function analysisTable(
     const es = controlArm && arm ? effectSizeFromArms(m.metricType, controlArm, arm) : null;
     const esText = es ? `${es.kind === "cohens-h" ? "Cohen's h" : "Cohen's d"} ${es.value.toFixed(3)} (${es.label})` : "—";
     const loss =
-      v.expectedLoss === null ? "—" : v.expectedLossUnits === "relative" ? `${formatPercent(v.expectedLoss, 2)} of control` : formatNumber(v.expectedLoss);
+      v.expectedLoss === null
+        ? "—"
+        : v.expectedLossUnits === "relative"
+          ? `${formatPercent(v.expectedLoss, 2)} of control`
+          : v.expectedLossUnits === "rate"
+            ? `${formatNumber(v.expectedLoss * 100)} pp of conversion`
+            : formatNumber(v.expectedLoss);
     const need = v.threshold === null ? "" : bayesian ? ` (needs ≥ ${formatPercent(v.threshold, 2)})` : ` (needs < ${formatNumber(v.threshold)})`;
     const verdict = v.significantlyBetter ? `🟢 better${need}` : v.significantlyWorse ? `🔴 worse${need}` : `not significant${need}`;
     lines.push(
@@ -200,7 +206,10 @@ export function renderAnalysis(
     return finish(lines);
   }
   const d = report.decision;
-  const days = d.daysRunning === null ? "not started" : `day ${Math.floor(d.daysRunning)} of ${d.maxDurationDays}`;
+  const days =
+    d.daysRunning === null
+      ? "not started"
+      : `day ${Math.floor(d.daysRunning)} of ${d.maxDurationDays} (${d.maxDurationSource === "posthog" ? "PostHog's recommended running time" : "configured maximum"})`;
   lines.push(
     `**Status:** ${escapeMarkdown(e.status)} · ${days} · ${d.method === "bayesian" ? "Bayesian" : "frequentist"} · flag ${code(e.flagKey)} · experiment ${e.id}`,
     "",

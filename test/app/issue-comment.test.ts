@@ -546,9 +546,9 @@ describe("status and analyze", () => {
     await receive(probot, p);
     const body = reply.body();
     const ref = (vectors as any).bayesian_beta_binomial.cases.find((c: any) => c.id === "100_of_1000_vs_120_of_1000");
-    // 0.923183438974 → "92.32%", expected loss of shipping 0.000484613926356.
+    // 0.923183438974 → "92.32%", expected loss of shipping 0.000484613926356 (conversion rate) → "0.0485 pp".
     expect(body).toContain(`${(ref.p_treatment_beats_control * 100).toFixed(2)}%`);
-    expect(body).toContain(ref.expected_loss_if_ship_treatment.toPrecision(3).replace(/0+$/, ""));
+    expect(body).toContain(`${(ref.expected_loss_if_ship_treatment * 100).toPrecision(3).replace(/0+$/, "")} pp of conversion`);
     expect(body).toMatch(/\| `control` \(control\) \| 1,000 \| 10\.00% \|/);
     expect(body).toMatch(/\| `test` \| 1,000 \| 12\.00% \| \+20\.0% \|/);
     expect(body).toContain("Cohen's h 0.064 (negligible)");
