@@ -56,9 +56,9 @@ export function liftChartSpec(points: readonly LiftPoint[], variant: string, opt
     yTitle: "Lift (%)",
     days: points.map((p) => p.day),
     lines: [
-      { label: "interval, lower end", values: lower },
+      { label: "lower end of the interval", values: lower },
       { label: `lift of ${variant}`, values: lift },
-      { label: "interval, upper end", values: upper },
+      { label: "upper end of the interval", values: upper },
       { label: "zero (no difference)", values: points.map(() => 0), reference: true },
     ],
     yRange: { min, max },

@@ -91,7 +91,7 @@ describe("lift over time", () => {
     expect(chart.yAxis.min).toBeLessThanOrEqual(Math.min(0, ...all));
     expect(chart.yAxis.max).toBeGreaterThanOrEqual(Math.max(0, ...all));
     const cap = caption(md, blocks[0]!);
-    expect(cap).toContain("blue = interval, lower end, orange = lift of test, green = interval, upper end");
+    expect(cap).toContain("blue = lower end of the interval, orange = lift of test, green = upper end of the interval");
     expect(cap).toContain("flat: grey = zero (no difference)");
     expect(cap).toContain("as evaluated by the app on each scan");
     const last = pts[2]!;
