@@ -138,7 +138,7 @@ export function autopilotCondition(input: ConditionInput): ConditionResult {
           conclusion: "inconclusive",
           steps: [{ kind: "end-experiment", conclusion: "inconclusive" }],
           reasons: [
-            `Running ${d.daysRunning.toFixed(1)} days, more than its maximum duration of ${d.maxDurationDays} days (${d.maxDurationSource === "posthog" ? "PostHog's recommended running time" : "decision.max_duration_days"}) plus autopilot.expire_after_days ${config.expire_after_days}, without a decision (the rules say ${d.decision}).`,
+            `Running ${d.daysRunning.toFixed(1)} days, more than its maximum duration of ${d.maxDurationDays} days (${d.maxDurationSource === "posthog" ? "PostHog's recommended running time" : "decision.max_duration_days"}) plus autopilot.expire_after_days ${config.expire_after_days}, without a promote or rollback decision (the rules say ${d.decision}).`,
             ...reasons,
           ],
         },

@@ -276,7 +276,7 @@ export async function runAutopilotActions(input: AutopilotActInput): Promise<Aut
 function conclusionCommentFor(ev: AutopilotEvaluation, repo: RepoRef, issueNumber: number): string {
   const c = ev.condition!;
   const what = c.kind === "rollback" ? `Rolled back to ${c.variant}` : c.kind === "promote" ? `Promoted ${c.variant}` : "Ended as inconclusive (flag left as configured)";
-  const text = `${what} by experiment-hygiene autopilot (${repo.owner}/${repo.repo}#${issueNumber}), announced ${ev.state!.firstSeen}, confirmed on ${ev.state!.evaluations} evaluations: ${c.reasons[0] ?? ""}`;
+  const text = `${what} by experiment-hygiene autopilot (${repo.owner}/${repo.repo}#${issueNumber}), announced ${ev.state!.firstSeen} and confirmed by a later evaluation: ${c.reasons[0] ?? ""}`;
   return text.slice(0, 4000);
 }
 
