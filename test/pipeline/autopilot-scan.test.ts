@@ -10,6 +10,7 @@ import { buildProject, type DemoExperiment } from "../../src/demo/project.js";
 import { startFakePostHog, type FakePostHog, type FakeProject } from "../../src/demo/fake-posthog.js";
 import { runScan, type ScanResult, type ScanTarget } from "../../src/pipeline/scan.js";
 import { createPostHogClient } from "../../src/posthog/index.js";
+import type { FindingCapture } from "../../src/posthog/capture.js";
 
 const NOW = new Date("2026-11-20T12:00:00Z");
 const H = 3_600_000;
@@ -165,10 +166,10 @@ async function posthogFor(experiments: DemoExperiment[], tweak?: (p: FakeProject
   return server;
 }
 
-function scan(server: FakePostHog, at: Date, opts: { writes?: boolean } = {}): Promise<ScanResult> {
+function scan(server: FakePostHog, at: Date, opts: { writes?: boolean; capture?: FindingCapture } = {}): Promise<ScanResult> {
   const target: ScanTarget = { octokit: tokenOctokit({ GITHUB_TOKEN: "ghs_test" }) as unknown as ScanTarget["octokit"], repo: { owner: OWNER, repo: REPO } };
   const posthog = createPostHogClient({ host: server.url, projectId: PID, apiKey: KEY, retry: { limit: 0 } });
-  return runScan([target], { posthog, now: at, botLogin: BOT, writesAllowed: opts.writes ?? true });
+  return runScan([target], { posthog, now: at, botLogin: BOT, writesAllowed: opts.writes ?? true, capture: opts.capture ?? null });
 }
 
 const yaml = (autopilot: string, extra = "") => `reports:\n  enabled: true\n  scope: all\nautopilot:\n${autopilot}\n${extra}`;
@@ -302,6 +303,25 @@ describe("autopilot rollback", () => {
     await scan(ph, new Date(NOW.getTime() + 7 * H));
     expect(ph.writes).toEqual([]);
     expect(gh.comments).toEqual([]);
+  });
+});
+
+describe("autopilot announcements", () => {
+  it("escapes the experiment's name, and captures the write as a finding event when capture is configured", async () => {
+    const ph = await posthogFor([{ ...REGRESSION, name: "Checkout @core-team <img src=x> [x](https://evil.example)" }]);
+    const gh = new FakeRepo(ROLLBACK_ON);
+    const events: Record<string, unknown>[] = [];
+    const capture: FindingCapture = { capture: () => {}, captureEvent: (p) => events.push(p), shutdown: async () => {} };
+    await scan(ph, NOW, { capture });
+    await scan(ph, new Date(NOW.getTime() + 7 * H), { capture });
+    for (const c of gh.comments) {
+      expect(c.body).not.toMatch(/(^|[^\u200b])@core-team/);
+      expect(c.body).not.toContain("<img");
+      expect(c.body).not.toContain("](https://evil");
+    }
+    expect(events).toEqual([
+      expect.objectContaining({ kind: "autopilot", action: "rollback", outcome: "applied", experiment_id: 301, variant: "control", conclusion: "lost", repository: "acme/shop" }),
+    ]);
   });
 });
 
