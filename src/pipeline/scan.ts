@@ -212,7 +212,7 @@ async function scanOneRepository(
     config,
     project,
     posthog: opts.posthog,
-    writesAllowed: opts.writesAllowed === true && opts.dryRun !== true,
+    writesAllowed: opts.writesAllowed === true,
     inScope: (e) => scopeFlagKeys === null || scopeFlagKeys.has(e.flagKey),
     findings: [...plan.findings, ...plan.acknowledged],
     acknowledgements: plan.acknowledgements,
