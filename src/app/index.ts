@@ -236,6 +236,7 @@ export function createApp(options: AppOptions = {}): ApplicationFunction {
             watchCap: numberFromEnv(env, "SCAN_WATCH_CAP", 10),
             callBudget: numberFromEnv(env, "SCAN_CALL_BUDGET", 200),
             repositoryDeadlineMs: deadlines.scanRepositoryMs,
+            writesAllowed: writes().allowed,
             log: app.log,
           });
           app.log.info(

@@ -28,10 +28,13 @@ import {
   pullRequestHeadSha,
   reactEyes,
   recordAcknowledgement,
+  removeAcknowledgement,
   replyMarker,
   storedPlans,
 } from "../github/chatops.js";
-import { listManagedIssues, type ManagedIssue } from "../github/issues.js";
+import { listManagedIssues, parseIssueKey, type ManagedIssue } from "../github/issues.js";
+import { autopilotKey, parseAutopilotKey } from "../autopilot/rules.js";
+import { renderAutopilotSwitch } from "../render/autopilot.js";
 import { fetchPullRequestChanges } from "../github/pull-request-changes.js";
 import { ConfigReadError, loadRepoConfig, webOrigin } from "../github/repo-config.js";
 import type { Logger, RepoRef } from "../github/types.js";
@@ -43,6 +46,7 @@ import {
   type Acknowledgement,
 } from "../pipeline/acknowledgements.js";
 import { historyWithEvaluation } from "../pipeline/lift-history.js";
+import { executePlanSteps } from "../pipeline/execute-plan.js";
 import { analyzeExperiment, analyzePullRequest, dataNotFreshEnough, type ExperimentReport } from "../pipeline/pull-request.js";
 import {
   PostHogApprovalRequiredError,
@@ -230,6 +234,8 @@ async function answer(command: ChatCommand, run: Run): Promise<string> {
     case "ack":
     case "snooze":
       return acknowledge(command, run);
+    case "autopilot":
+      return switchAutopilot(command, run);
   }
 }
 
@@ -415,28 +421,14 @@ async function change(command: ChangeCommand, run: Run): Promise<string> {
     `${plan.action === "promote" ? `Promoted ${plan.variant}` : `Rolled back to ${plan.variant}`} from GitHub (${where}) with experiment-hygiene: ` +
     `requested by @${plan.requestedBy}, confirmed by @${run.author} at ${now.toISOString()}${headSha ? `, head ${headSha}` : ""}.`;
 
-  const done: string[] = [];
-  try {
-    for (const step of plan.steps) {
-      if (step.kind === "ship-variant") {
-        await posthog.shipVariant(plan.experimentId, { variantKey: step.variant, conclusion: step.conclusion, conclusionComment });
-        done.push(`shipped ${step.variant}`);
-      } else if (step.kind === "deactivate-flag") {
-        await posthog.setFeatureFlagActive(step.flagId, false);
-        done.push(`deactivated flag ${plan.flagKey}`);
-      } else {
-        await posthog.endExperiment(plan.experimentId, { conclusion: step.conclusion, conclusionComment });
-        done.push("ended the experiment");
-      }
-    }
-  } catch (err) {
+  const { done, error: err } = await executePlanSteps(posthog, plan, conclusionComment);
+  if (err) {
     if (err instanceof PostHogApprovalRequiredError) {
       run.log.info({ change_request: err.changeRequestId, experiment_id: plan.experimentId }, "PostHog approval required");
       const held: ChangePlan = { ...plan, status: "approval-requested" };
       await markPlan(run.context.octokit, run.repo, stored, held, `_Confirmed by @\u200B${run.author}; PostHog opened a change request${err.changeRequestId ? ` (${err.changeRequestId.replace(/[^\w-]/g, "")})` : ""}._`);
       return renderApprovalRequired(run.ctx, plan, err.changeRequestId, err.message);
     }
-    if (!(err instanceof PostHogError)) throw err;
     const prefix = done.length > 0 ? `Already applied: ${done.join(", ")}. Then: ` : "";
     const maybe = err instanceof PostHogServerError || err instanceof PostHogNetworkError;
     run.log.warn({ err: err.message, status: err.status, done }, "PostHog write failed");
@@ -477,4 +469,43 @@ async function acknowledge(command: AckCommand, run: Run): Promise<string> {
     now,
   });
   return renderAcknowledged(run.ctx, experiment, command.findingKind, description, write);
+}
+
+type AutopilotCommand = Extract<ChatCommand, { name: "autopilot" }>;
+
+/**
+ * `/experiment autopilot off|on [target]`: pause or resume the autopilot of one experiment (write access).
+ * Without a target, the experiment is the one of the app's autopilot issue the comment is on. The pause is
+ * stored as `experiment:<id>:autopilot` in the acknowledgement store of the dashboard issue.
+ */
+async function switchAutopilot(command: AutopilotCommand, run: Run): Promise<string> {
+  await requireWriter(run, "autopilot " + (command.enabled ? "on" : "off"));
+  const posthog = requirePostHog(run);
+  const now = run.deps.now();
+  let target = command.target;
+  if (target === null) {
+    const issue = run.context.payload.issue;
+    const key = (issue.user?.login ?? "").toLowerCase() === run.botLogin.toLowerCase() ? parseIssueKey(issue.body) : null;
+    const id = key === null ? null : parseAutopilotKey(key);
+    if (id === null) {
+      throw new Refusal("Which experiment?", "Outside an autopilot issue, name a feature flag key or an experiment id: /experiment autopilot off <flag-key | experiment-id>.");
+    }
+    target = { kind: "id", id, raw: String(id) };
+  }
+  const experiment = await resolveOne(posthog, target);
+  const key = autopilotKey(experiment.id);
+  if (command.enabled) {
+    const dashboard = await removeAcknowledgement(run.context.octokit, run.repo, { botLogin: run.botLogin, labels: run.config.reports.labels, key });
+    return renderAutopilotSwitch(run.ctx, experiment, true, run.author, dashboard, []);
+  }
+  const ack: Acknowledgement = { kind: "ack", by: run.author, at: now.toISOString(), until: null, reason: "autopilot off" };
+  const write = await recordAcknowledgement(run.context.octokit, run.repo, {
+    botLogin: run.botLogin,
+    labels: run.config.reports.labels,
+    key,
+    ack,
+    closeComment: `Autopilot turned off for this experiment by @\u200B${run.author} (\`/experiment autopilot off\`): nothing will be done automatically. \`/experiment autopilot on\` turns it back on.`,
+    now,
+  });
+  return renderAutopilotSwitch(run.ctx, experiment, false, run.author, write.dashboardIssue, write.closedIssues);
 }

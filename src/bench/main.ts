@@ -1,7 +1,8 @@
 /**
  * `npm run bench`: prints every benchmark's figures (no assertions; these machines are noisy, so read
- * medians and ratios). Optional arguments: `npm run bench -- matcher|pr|scan|chatops|peeking|all`.
+ * medians and ratios). Optional arguments: `npm run bench -- matcher|pr|scan|chatops|peeking|autopilot|all`.
  */
+import { benchAutopilot } from "./autopilot.js";
 import { benchChatops } from "./chatops.js";
 import { benchMatcher } from "./matcher.js";
 import { benchPeeking } from "./peeking.js";
@@ -31,4 +32,8 @@ if (which === "all" || which === "chatops") {
 if (which === "all" || which === "peeking") {
   line("repeated looks: false promote/rollback rate (A/A) and power (A/B +10 %), sequential inference on and off");
   benchPeeking();
+}
+if (which === "all" || which === "autopilot") {
+  line("autopilot: false rollbacks of harmless changes (A/A) and how fast a real -10 % regression is rolled back (A/B)");
+  benchAutopilot();
 }

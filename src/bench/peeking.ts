@@ -14,7 +14,7 @@
  * Deterministic: a seeded mulberry32 stream per run (`rng` in ./matcher.ts), so the figures reproduce.
  */
 import { DEFAULT_CONFIG, type DecisionConfig } from "../config/schema.js";
-import { decide } from "../decision/index.js";
+import { decide, type Decision } from "../decision/index.js";
 import type { Experiment, Metric, MetricResult, StatsMethod } from "../model.js";
 import { rng } from "./matcher.js";
 
@@ -95,6 +95,55 @@ function binomial(n: number, p: number, next: () => number): number {
   return k;
 }
 
+/** The simulated population of a run (what {@link simulatedLooks} needs from {@link PeekingOptions}). */
+export type SimulationOptions = Pick<PeekingOptions, "days" | "usersPerVariantPerDay" | "baseRate" | "lift" | "seed">;
+
+/** One look at a simulated run: cumulative users per arm (`n`) and conversions in control and test. */
+export interface Look {
+  /** Days since the start (fractional with several looks a day; the last look of day d is d). */
+  day: number;
+  n: number;
+  xc: number;
+  xt: number;
+}
+
+/**
+ * The cumulative counts of run `run` at `looksPerDay` evenly spaced looks a day for `o.days` days: each
+ * look adds `usersPerVariantPerDay / looksPerDay` users per arm, converting with `baseRate` (control) and
+ * `baseRate·(1 + lift)` (test). Seeded per run (mulberry32), so runs reproduce; one look a day gives the
+ * stream {@link simulatePeeking} uses.
+ */
+export function* simulatedLooks(o: SimulationOptions, run: number, looksPerDay = 1): Generator<Look> {
+  const next = rng(o.seed * 1_000_003 + run);
+  const users = Math.round(o.usersPerVariantPerDay / looksPerDay);
+  const pTest = o.baseRate * (1 + o.lift);
+  let n = 0;
+  let xc = 0;
+  let xt = 0;
+  for (let k = 1; k <= o.days * looksPerDay; k++) {
+    n += users;
+    xc += binomial(users, o.baseRate, next);
+    xt += binomial(users, pTest, next);
+    yield { day: k / looksPerDay, n, xc, xt };
+  }
+}
+
+/** The experiment the simulations decide on (`recommendedSampleSize` and `method` from the options). */
+export function simulatedExperiment(o: Pick<PeekingOptions, "method" | "recommendedSampleSize">): Experiment {
+  return experimentFor(o as PeekingOptions);
+}
+
+/** The real `decide()` on one look's funnel counts, at `START + look.day` days. */
+export function decideAtLook(experiment: Experiment, config: DecisionConfig, look: Look): Decision {
+  const metricResult: MetricResult = {
+    metric: METRIC,
+    baseline: { key: "control", numberOfSamples: look.n, sum: look.xc, sumSquares: look.xc, validationFailures: [] },
+    variants: [{ key: "test", numberOfSamples: look.n, sum: look.xt, sumSquares: look.xt, validationFailures: [] }],
+    error: null,
+  };
+  return decide({ experiment, exposures: null, metricResults: [metricResult], config, now: new Date(START + look.day * MS_PER_DAY) });
+}
+
 /**
  * Simulates `runs` experiments looked at once a day with the real `decide()` (default config, `sequential`
  * set as asked). Pure apart from CPU time; deterministic for a given seed.
@@ -102,32 +151,13 @@ function binomial(n: number, p: number, next: () => number): number {
 export function simulatePeeking(o: PeekingOptions): PeekingResult {
   const config: DecisionConfig = { ...DEFAULT_CONFIG.decision, sequential: o.sequential };
   const experiment = experimentFor(o);
-  const pTest = o.baseRate * (1 + o.lift);
   const out: PeekingResult = { runs: o.runs, promotes: 0, rollbacks: 0, day14Writes: 0, day1Writes: 0 };
   for (let r = 0; r < o.runs; r++) {
-    const next = rng(o.seed * 1_000_003 + r);
-    let n = 0;
-    let xc = 0;
-    let xt = 0;
     let acted = false;
-    for (let day = 1; day <= o.days; day++) {
-      n += o.usersPerVariantPerDay;
-      xc += binomial(o.usersPerVariantPerDay, o.baseRate, next);
-      xt += binomial(o.usersPerVariantPerDay, pTest, next);
+    for (const look of simulatedLooks(o, r)) {
+      const day = look.day;
       if (acted && day !== 14) continue;
-      const metricResult: MetricResult = {
-        metric: METRIC,
-        baseline: { key: "control", numberOfSamples: n, sum: xc, sumSquares: xc, validationFailures: [] },
-        variants: [{ key: "test", numberOfSamples: n, sum: xt, sumSquares: xt, validationFailures: [] }],
-        error: null,
-      };
-      const d = decide({
-        experiment,
-        exposures: null,
-        metricResults: [metricResult],
-        config,
-        now: new Date(START + day * MS_PER_DAY),
-      });
+      const d = decideAtLook(experiment, config, look);
       const write = d.decision === "promote" || d.decision === "rollback";
       if (day === 14 && write) out.day14Writes++;
       if (!acted && write) {

@@ -40,6 +40,8 @@ export type ChatCommand =
   | ({ name: "rollback"; target: Target } & ChangeOptions)
   | { name: "ack"; target: Target; findingKind: FindingKindName; reason: string | null }
   | { name: "snooze"; target: Target; findingKind: FindingKindName; days: number }
+  /** Pause (`off`) or resume (`on`) the autopilot of one experiment; no target = the experiment of this autopilot issue. */
+  | { name: "autopilot"; enabled: boolean; target: Target | null }
   | { name: "usage"; problem: string | null };
 
 /** The first command of a comment. */
@@ -73,6 +75,7 @@ export const USAGE: readonly string[] = Object.freeze([
   "/experiment rollback <flag-key | experiment-id> [--confirm] [--force] [--disable-flag]",
   "/experiment ack <flag-key | experiment-id> <finding-kind> [reason…]",
   "/experiment snooze <flag-key | experiment-id> <finding-kind> <days>",
+  "/experiment autopilot off|on [flag-key | experiment-id]",
 ]);
 
 // ---------------------------------------------------------------------------------------------------------
@@ -369,6 +372,21 @@ function parseFinding(name: "ack" | "snooze", args: Token[], line: string): Chat
   return { name, target, findingKind, days };
 }
 
+/** autopilot off|on [target]: no options; the target may be left out on the experiment's autopilot issue. */
+function parseAutopilot(args: Token[]): ChatCommand {
+  const [switchToken, targetToken, extra] = args;
+  for (const t of args) if (isOption(t.text)) return usage(optionNotTaken(t.text, "autopilot"));
+  const word = switchToken === undefined ? "" : asciiLower(switchToken.text);
+  if (word !== "off" && word !== "on") {
+    return usage(switchToken === undefined ? "autopilot needs off or on" : `"${echo(switchToken.text)}" is not off or on`);
+  }
+  if (extra !== undefined) return usage(`unexpected extra argument "${echo(extra.text)}" for autopilot`);
+  if (targetToken === undefined) return { name: "autopilot", enabled: word === "on", target: null };
+  const target = parseTarget(targetToken.text);
+  if (typeof target === "string") return usage(target);
+  return { name: "autopilot", enabled: word === "on", target };
+}
+
 /**
  * Parses one line that starts with `/experiment` (after trimming).
  *
@@ -402,6 +420,8 @@ export function parseCommandLine(line: string): ChatCommand | null {
     case "ack":
     case "snooze":
       return parseFinding(name, args, prepared);
+    case "autopilot":
+      return parseAutopilot(args);
     default:
       return usage(`unknown command "${echo(sub.text)}"`);
   }

@@ -9,6 +9,7 @@
  *   issues that would be opened) are printed. The demo uses it.
  * - `--dry-run` prints what would be opened, updated and closed; `--json` prints the findings.
  */
+import { posthogWritesFromEnv } from "../posthog/index.js";
 import { Octokit } from "@octokit/rest";
 import { deadlinesFromEnv } from "../deadline.js";
 import { addRequestDeadline } from "../github/deadline.js";
@@ -167,6 +168,7 @@ export async function scanCommand(
       watchCap,
       callBudget,
       repositoryDeadlineMs: scanDeadlines(ctx.env).scanRepositoryMs,
+      writesAllowed: posthogWritesFromEnv(ctx.env).allowed,
       log,
     });
   } finally {

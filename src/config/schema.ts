@@ -118,6 +118,36 @@ export const reportsSchema = z
   })
   .strict();
 
+/** Autopilot: opt-in automatic rollback, promote and expiry (docs/autopilot.md). Effective only with POSTHOG_ALLOW_WRITES=true. */
+export const autopilotSchema = z
+  .object({
+    rollback: z
+      .boolean()
+      .default(false)
+      .describe("Roll back (ship control) when the decision rules say rollback on two consecutive scheduled evaluations (always-valid inference, fresh data)."),
+    promote: z
+      .boolean()
+      .default(false)
+      .describe("Ship the winning variant when the decision rules say promote on two consecutive scheduled evaluations (separately opt-in)."),
+    expire: z
+      .boolean()
+      .default(false)
+      .describe("End an experiment past its maximum duration by expire_after_days without a decision, with conclusion 'inconclusive' (its flag is left as configured)."),
+    confirm_after_hours: z
+      .number({ error: "autopilot.confirm_after_hours must be a number" })
+      .min(1, { error: "autopilot.confirm_after_hours must be at least 1" })
+      .max(168, { error: "autopilot.confirm_after_hours must be at most 168 (7 days)" })
+      .default(6)
+      .describe("The confirming evaluation must come at least this many hours after the one that first saw the condition."),
+    expire_after_days: z
+      .number({ error: "autopilot.expire_after_days must be a number" })
+      .min(0, { error: "autopilot.expire_after_days must not be negative" })
+      .max(365, { error: "autopilot.expire_after_days must be at most 365" })
+      .default(7)
+      .describe("Days past the maximum duration (PostHog's recommended running time, else decision.max_duration_days) before an undecided experiment is ended."),
+  })
+  .strict();
+
 /** The whole configuration file. */
 export const configSchema = z
   .object({
@@ -140,6 +170,7 @@ export const configSchema = z
       .describe("Glob patterns of paths whose flag references are ignored, e.g. 'vendor/**'."),
     decision: decisionSchema.prefault({}),
     reports: reportsSchema.prefault({}),
+    autopilot: autopilotSchema.prefault({}),
     max_data_age_hours: z
       .number({ error: "max_data_age_hours must be a number" })
       .positive({ error: "max_data_age_hours must be positive" })
@@ -155,6 +186,7 @@ export const configSchema = z
 export type Config = z.infer<typeof configSchema>;
 export type DecisionConfig = z.infer<typeof decisionSchema>;
 export type ReportsConfig = z.infer<typeof reportsSchema>;
+export type AutopilotConfig = z.infer<typeof autopilotSchema>;
 
 /** The default configuration (what an absent file means). */
 export const DEFAULT_CONFIG: Config = configSchema.parse({});

@@ -44,6 +44,11 @@ export interface FakePostHog {
   requests: string[];
   /** Largest number of `query/` requests in flight at once. */
   maxConcurrentQueries: number;
+  /**
+   * Writes received (`ship_variant/`, `end/`, flag `PATCH`), in order, with their JSON bodies. A
+   * ship_variant or end sets the experiment's `end_date` and `conclusion`, as PostHog does.
+   */
+  writes: { method: string; path: string; body: unknown }[];
   close(): Promise<void>;
 }
 
@@ -94,7 +99,7 @@ export async function startFakePostHog(project: FakeProject, opts: FakePostHogOp
   const pageSize = opts.pageSize ?? 100;
   let inFlightQueries = 0;
   let rateLimited = 0;
-  const state: FakePostHog = { url: "", requests: [], maxConcurrentQueries: 0, close: async () => {} };
+  const state: FakePostHog = { url: "", requests: [], maxConcurrentQueries: 0, writes: [], close: async () => {} };
   const experimentsById = new Map(project.experiments.map((e) => [String(e["id"]), e]));
 
   const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
@@ -151,6 +156,27 @@ export async function startFakePostHog(project: FakeProject, opts: FakePostHogOp
     if (req.method === "GET" && mm) {
       const e = experimentsById.get(mm[1]!);
       return e ? send(res, 200, e) : send(res, 404, { type: "invalid_request", code: "not_found", detail: "Not found." });
+    }
+    mm = rest.match(/^experiments\/(\d+)\/(ship_variant|end)\/$/);
+    if (req.method === "POST" && mm) {
+      const e = experimentsById.get(mm[1]!);
+      const body = (await readBody(req)) as Record<string, unknown> | null;
+      if (!e) return send(res, 404, { type: "invalid_request", code: "not_found", detail: "Not found." });
+      state.writes.push({ method: "POST", path: url.pathname, body });
+      e["end_date"] = e["end_date"] ?? new Date().toISOString();
+      e["status"] = "stopped";
+      e["conclusion"] = body?.["conclusion"] ?? null;
+      e["conclusion_comment"] = body?.["conclusion_comment"] ?? null;
+      return send(res, 200, e);
+    }
+    mm = rest.match(/^feature_flags\/(\d+)\/$/);
+    if (req.method === "PATCH" && mm) {
+      const flag = project.flags.find((f) => String(f["id"]) === mm![1]);
+      const body = (await readBody(req)) as Record<string, unknown> | null;
+      if (!flag) return send(res, 404, { type: "invalid_request", code: "not_found", detail: "Not found." });
+      state.writes.push({ method: "PATCH", path: url.pathname, body });
+      if (typeof body?.["active"] === "boolean") flag["active"] = body["active"];
+      return send(res, 200, flag);
     }
     mm = rest.match(/^feature_flags\/(\d+)\/activity\/$/);
     if (req.method === "GET" && mm) {

@@ -163,3 +163,23 @@ export async function recordAcknowledgement(
   }
   return { dashboardIssue, closedIssues };
 }
+
+/**
+ * Removes an entry from the acknowledgement store in the dashboard issue (`/experiment autopilot on`).
+ *
+ * @returns the dashboard issue's number when an entry was removed, else null (nothing written)
+ * @throws the Octokit `RequestError` of a failed call
+ */
+export async function removeAcknowledgement(
+  octokit: GitHubClient,
+  repo: RepoRef,
+  opts: { botLogin: string; labels: string[]; key: string },
+): Promise<number | null> {
+  const managed = await listManagedIssues(octokit, repo, opts.botLogin, opts.labels[0] ?? "experiment-hygiene");
+  const dashboard = managed.filter((i) => i.key === "dashboard").sort((a, b) => Number(b.open) - Number(a.open) || a.number - b.number)[0];
+  if (!dashboard) return null;
+  const store = parseAcknowledgements(dashboard.body);
+  if (!store.delete(opts.key)) return null;
+  await octokit.rest.issues.update({ ...repo, issue_number: dashboard.number, body: withAcknowledgementsMarker(dashboard.body, store) });
+  return dashboard.number;
+}

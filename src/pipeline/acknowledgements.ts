@@ -43,6 +43,16 @@ export function parseFindingKey(key: string): { experimentId: number; kind: Find
   return { experimentId: Number(m[1]), kind: m[2] as FindingKind };
 }
 
+/**
+ * The key under which `/experiment autopilot off` pauses the autopilot of one experiment
+ * (`experiment:<id>:autopilot`, docs/autopilot.md); its experiment id, else null. Stored like an ack
+ * (until `autopilot on`) or a snooze (for some days).
+ */
+export function parsePauseKey(key: string): number | null {
+  const m = /^experiment:(\d+):autopilot$/.exec(key);
+  return m ? Number(m[1]) : null;
+}
+
 /** Serialises the store as a hidden HTML comment ({@link jsonMarker}: `-->` cannot occur). */
 export function acknowledgementsMarker(store: AcknowledgementStore): string {
   return jsonMarker(ACKS_MARKER, Object.fromEntries([...store].sort((a, b) => a[0].localeCompare(b[0]))));
@@ -57,7 +67,7 @@ export function parseAcknowledgements(body: string | null | undefined): Acknowle
   const obj = readJsonMarker(body, ACKS_MARKER);
   if (!obj || typeof obj !== "object") return store;
   for (const [key, raw] of Object.entries(obj as Record<string, unknown>)) {
-    if (!parseFindingKey(key) || !raw || typeof raw !== "object") continue;
+    if ((!parseFindingKey(key) && parsePauseKey(key) === null) || !raw || typeof raw !== "object") continue;
     const a = raw as Record<string, unknown>;
     const kind = a.kind === "snooze" ? "snooze" : a.kind === "ack" ? "ack" : null;
     if (!kind || typeof a.by !== "string" || !a.by || typeof a.at !== "string" || Number.isNaN(Date.parse(a.at))) continue;
@@ -91,6 +101,9 @@ export function pruneAcknowledgements(
   isLive: (experimentId: number, kind: FindingKind) => boolean,
 ): AcknowledgementStore {
   const kept = [...store].filter(([key, ack]) => {
+    const paused = parsePauseKey(key);
+    // An autopilot pause lives while the experiment runs, like the running-experiment findings.
+    if (paused !== null) return isInForce(ack, now) && isLive(paused, "decided-still-running");
     const k = parseFindingKey(key);
     return k !== null && isInForce(ack, now) && isLive(k.experimentId, k.kind);
   });

@@ -22,6 +22,8 @@ import { mergeLiftHistories, parseLiftHistory } from "./lift-history.js";
 import { DASHBOARD_KEY, parseDashboardKeys, parseMemory, planRepositoryIssues } from "./scan-plan.js";
 import { parseAcknowledgements } from "./acknowledgements.js";
 import { DeadlineExceededError, withDeadline } from "../deadline.js";
+import { parseAutopilotKey, type AutopilotAction } from "../autopilot/rules.js";
+import { autopilotActive, evaluateAutopilot, runAutopilotActions } from "./autopilot.js";
 import { guardOctokit } from "../github/deadline.js";
 
 /** An Octokit with REST methods and @probot/octokit-plugin-config (Probot's has it built in). */
@@ -53,6 +55,13 @@ export interface ScanOptions {
    */
   repositoryDeadlineMs?: number;
   log?: Logger;
+  /**
+   * Whether the operator allows PostHog writes (`POSTHOG_ALLOW_WRITES`); the autopilot acts only then and
+   * only where the repository opted in (`autopilot:`). Default false.
+   */
+  writesAllowed?: boolean;
+  /** Called after each autopilot write (applied or failed), e.g. to write a decision record. */
+  onAutopilotAction?: (action: AutopilotAction, repository: string) => void | Promise<void>;
 }
 
 /** What the scan did in one repository. */
@@ -63,6 +72,10 @@ export interface RepositoryScanResult {
   configProblems: ConfigProblem[];
   findings: Finding[];
   actions: PlannedAction[];
+  /** Autopilot writes made in this repository (docs/autopilot.md). */
+  autopilot: AutopilotAction[];
+  /** Autopilot evaluations: experiment, step and why nothing was done. */
+  autopilotEvaluations: { experimentId: number; step: string; notes: string[] }[];
   /** A failure confined to this repository (the scan went on with the others). */
   error: string | null;
 }
@@ -102,7 +115,16 @@ export async function runScan(targets: AsyncIterable<ScanTarget> | Iterable<Scan
   const results: RepositoryScanResult[] = [];
   for await (const target of targets) {
     const name = `${target.repo.owner}/${target.repo.repo}`;
-    const result: RepositoryScanResult = { repository: name, skipped: null, configProblems: [], findings: [], actions: [], error: null };
+    const result: RepositoryScanResult = {
+      repository: name,
+      skipped: null,
+      configProblems: [],
+      findings: [],
+      actions: [],
+      autopilot: [],
+      autopilotEvaluations: [],
+      error: null,
+    };
     results.push(result);
     const { config, problems, fatal } = await readRepositoryConfig(target.octokit, target.repo, opts.serverUrl ?? "https://github.com");
     result.configProblems = problems;
@@ -188,18 +210,52 @@ async function scanOneRepository(
     ...(codeLink ? { codeUrl: codeLink } : {}),
   });
   result.findings = plan.findings;
-  result.actions = await reconcileIssues(octokit, repo, plan.desired, {
+  const autopilot = await evaluateAutopilot({
+    config,
+    project,
+    posthog: opts.posthog,
+    writesAllowed: opts.writesAllowed === true,
+    inScope: (e) => scopeFlagKeys === null || scopeFlagKeys.has(e.flagKey),
+    findings: [...plan.findings, ...plan.acknowledged],
+    acknowledgements: plan.acknowledgements,
+    managed,
+    labels: config.reports.labels,
+    log,
+  });
+  result.autopilotEvaluations = autopilot.evaluations.map((e) => ({ experimentId: e.experimentId, step: e.step, notes: e.notes }));
+  result.actions = await reconcileIssues(octokit, repo, [...plan.desired, ...autopilot.desired], {
     botLogin: opts.botLogin,
     label,
     now: opts.now,
     reopenAfterDays: config.reports.reopen_after_days,
     inScope: plan.inScope,
-    closeReason: plan.closeReason,
-    closeComment: plan.closeComment,
+    closeReason: (key) => (parseAutopilotKey(key) !== null ? autopilotCloseReason(key, plan, config, opts) : plan.closeReason(key)),
+    closeComment: (key) => (parseAutopilotKey(key) !== null ? null : plan.closeComment(key)),
     dryRun: opts.dryRun === true,
     listed: managed,
     log,
   });
+  if (!opts.dryRun && autopilot.evaluations.length > 0) {
+    result.autopilot = await runAutopilotActions({
+      octokit,
+      repo,
+      posthog: opts.posthog,
+      botLogin: opts.botLogin,
+      config,
+      now: opts.now,
+      evaluations: autopilot.evaluations,
+      actions: result.actions,
+      capture: opts.capture ?? null,
+      log,
+    });
+    for (const action of result.autopilot) {
+      try {
+        await opts.onAutopilotAction?.(action, result.repository);
+      } catch (err) {
+        log.error({ experiment_id: action.experimentId, err: (err as Error).message }, "autopilot action listener failed");
+      }
+    }
+  }
   if (opts.capture && !opts.dryRun) {
     const byKey = new Map(plan.findings.map((f) => [f.dedupeKey, f]));
     const fresh = result.actions
@@ -219,6 +275,16 @@ async function scanOneRepository(
     { repository: result.repository, findings: plan.findings.length, actions: summarize(result.actions) },
     "hygiene issues reconciled",
   );
+}
+
+/** Why an autopilot issue closes: the experiment ended or left scope, else the condition cleared. */
+function autopilotCloseReason(key: string, plan: ReturnType<typeof planRepositoryIssues>, config: Config, opts: ScanOptions): string {
+  const base = plan.closeReason(key);
+  if (base) return base;
+  if (!autopilotActive(config, opts.writesAllowed === true)) {
+    return "autopilot is not active here any more (autopilot is off in .github/experiment-hygiene.yml, or the operator does not allow PostHog writes); nothing will be done automatically";
+  }
+  return "the condition no longer holds, or something now holds autopilot back (an open validity finding, `/experiment autopilot off`, an acknowledgement); nothing will be done automatically unless it is seen and announced again";
 }
 
 function summarize(actions: PlannedAction[]): Record<string, number> {

@@ -20,6 +20,11 @@ export interface FindingCapture {
    * Never throws; delivery errors are logged by posthog-node.
    */
   capture(findings: { finding: Finding; action: string; repository: string }[]): void;
+  /**
+   * Queue one {@link FINDING_EVENT} with the given properties (e.g. an autopilot action: `kind: "autopilot"`).
+   * Optional so existing implementations stay valid; never throws.
+   */
+  captureEvent?(properties: Record<string, unknown>): void;
   /** Flush and stop (waits at most `timeoutMs`, default 10 s). */
   shutdown(timeoutMs?: number): Promise<void>;
 }
@@ -71,6 +76,14 @@ export function createFindingCapture(client: PostHog): FindingCapture {
           },
         });
       }
+    },
+    captureEvent(properties) {
+      client.capture({
+        distinctId: "experiment-hygiene",
+        event: FINDING_EVENT,
+        sendFeatureFlags: false,
+        properties: { ...properties, $process_person_profile: false },
+      });
     },
     async shutdown(timeoutMs = 10_000) {
       await client.shutdown(timeoutMs);

@@ -776,3 +776,77 @@ describe("promote on stale PostHog data (max_data_age_hours)", () => {
     expect(reply.body()).toContain("### ✅ Promoted `test`");
   });
 });
+
+describe("autopilot off|on", () => {
+  it("`/experiment autopilot off` on the autopilot issue stores a pause in the dashboard and closes that issue", async () => {
+    const probot = await setup();
+    const p = payload("/experiment autopilot off", { onPr: false });
+    p["issue"].body = `${issueMarker("experiment:103:autopilot")}\nAutopilot will roll back\n`;
+    p["issue"].user = { ...p["issue"].user, login: BOT_LOGIN };
+    const gh = nockCommand(p);
+    nockPermission(gh, "alice", "write", "write");
+    const dashboardBody = `${issueMarker("dashboard")}\nNo lifecycle findings.\n\n${stateMarker({ first_seen: NOW.toISOString() })}`;
+    const autopilotBody = `${issueMarker("experiment:103:autopilot")}\nAutopilot will roll back\n\n${stateMarker({ first_seen: NOW.toISOString() })}`;
+    nockIssues(gh, [
+      { number: 40, title: "Experiment hygiene dashboard", state: "open", user: { login: BOT_LOGIN }, body: dashboardBody, created_at: NOW.toISOString(), closed_at: null },
+      { number: 42, title: "Autopilot will roll back", state: "open", user: { login: BOT_LOGIN }, body: autopilotBody, created_at: NOW.toISOString(), closed_at: null },
+    ]);
+    const dash = vi.fn((b: any) => typeof b.body === "string");
+    gh.patch(`/repos/${OWNER}/${REPO}/issues/40`, dash).reply(200, {});
+    const closingComment = vi.fn((b: any) => typeof b.body === "string");
+    gh.post(`/repos/${OWNER}/${REPO}/issues/42/comments`, closingComment).reply(201, {});
+    gh.patch(`/repos/${OWNER}/${REPO}/issues/42`, (b: any) => b.state === "closed").reply(200, {});
+    const reply = nockReply(gh);
+    nockExperimentList(nock(POSTHOG), project);
+    await receive(probot, p);
+    expect(gh.pendingMocks()).toStrictEqual([]);
+    expect(parseAcknowledgements((dash.mock.calls[0]![0] as any).body).get("experiment:103:autopilot")).toEqual({
+      kind: "ack",
+      by: "alice",
+      at: NOW.toISOString(),
+      until: null,
+      reason: "autopilot off",
+    });
+    expect((closingComment.mock.calls[0]![0] as any).body).toContain("Autopilot turned off for this experiment");
+    expect(reply.body()).toContain("**Autopilot is off** for Onboarding checklist (experiment 103)");
+  });
+
+  it("`/experiment autopilot on 103` removes the pause", async () => {
+    const probot = await setup();
+    const p = payload("/experiment autopilot on 103", { onPr: false });
+    const gh = nockCommand(p);
+    nockPermission(gh, "alice", "write", "maintain");
+    const pause = { "experiment:103:autopilot": { kind: "ack", by: "bob", at: NOW.toISOString(), until: null, reason: "autopilot off" } };
+    const dashboardBody = `${issueMarker("dashboard")}\nNo lifecycle findings.\n<!-- experiment-hygiene:acks ${JSON.stringify(pause)} -->\n${stateMarker({ first_seen: NOW.toISOString() })}`;
+    nockIssues(gh, [
+      { number: 40, title: "Experiment hygiene dashboard", state: "open", user: { login: BOT_LOGIN }, body: dashboardBody, created_at: NOW.toISOString(), closed_at: null },
+    ]);
+    const dash = vi.fn((b: any) => typeof b.body === "string");
+    gh.patch(`/repos/${OWNER}/${REPO}/issues/40`, dash).reply(200, {});
+    const reply = nockReply(gh);
+    nockExperimentList(nock(POSTHOG), project);
+    await receive(probot, p);
+    expect(gh.pendingMocks()).toStrictEqual([]);
+    expect(parseAcknowledgements((dash.mock.calls[0]![0] as any).body).has("experiment:103:autopilot")).toBe(false);
+    expect(reply.body()).toContain("**Autopilot is on again**");
+  });
+
+  it("a read-only user cannot turn autopilot off, and off needs a target outside an autopilot issue", async () => {
+    const probot = await setup();
+    const p = payload("/experiment autopilot off 103", { login: "reader" });
+    const gh = nockCommand(p);
+    nockPermission(gh, "reader", "read", "read");
+    const reply = nockReply(gh);
+    await receive(probot, p);
+    expect(gh.pendingMocks()).toStrictEqual([]);
+    expect(reply.body()).toContain("autopilot off needs write, maintain or admin access");
+
+    const q = payload("/experiment autopilot off");
+    const gh2 = nockCommand(q);
+    nockPermission(gh2, "alice", "write", "write");
+    const reply2 = nockReply(gh2, 9101);
+    await receive(await setup(), q);
+    expect(gh2.pendingMocks()).toStrictEqual([]);
+    expect(reply2.body()).toContain("Outside an autopilot issue, name a feature flag key or an experiment id");
+  });
+});

@@ -305,7 +305,7 @@ describe("commandLines", () => {
 describe("USAGE", () => {
   it("has one line per command, help first", () => {
     const names = USAGE.map((line) => /^\/experiment (\w+)/.exec(line)?.[1]);
-    expect(names).toEqual(["help", "status", "analyze", "promote", "rollback", "ack", "snooze"]);
+    expect(names).toEqual(["help", "status", "analyze", "promote", "rollback", "ack", "snooze", "autopilot"]);
   });
 });
 
@@ -619,5 +619,24 @@ describe("parseComment: performance", () => {
   it("counts every further command in a large body", () => {
     const parsed = parseComment("/experiment ack 1 srm reason here\n".repeat(30_000));
     expect(parsed?.ignoredCommands).toBe(29_999);
+  });
+});
+
+describe("autopilot off|on", () => {
+  it("parses off and on, with and without a target", () => {
+    expect(parseCommandLine("/experiment autopilot off")).toEqual({ name: "autopilot", enabled: false, target: null });
+    expect(parseCommandLine("/experiment AUTOPILOT On 42")).toEqual({ name: "autopilot", enabled: true, target: { kind: "id", id: 42, raw: "42" } });
+    expect(parseCommandLine("/experiment autopilot off new-checkout")).toEqual({
+      name: "autopilot",
+      enabled: false,
+      target: { kind: "flag", key: "new-checkout", raw: "new-checkout" },
+    });
+  });
+
+  it("rejects a missing switch, a wrong word, options and extra arguments", () => {
+    expect(parseCommandLine("/experiment autopilot")).toEqual({ name: "usage", problem: "autopilot needs off or on" });
+    expect(parseCommandLine("/experiment autopilot maybe")).toMatchObject({ name: "usage", problem: '"maybe" is not off or on' });
+    expect(parseCommandLine("/experiment autopilot off --force")).toMatchObject({ name: "usage" });
+    expect(parseCommandLine("/experiment autopilot off 1 2")).toMatchObject({ name: "usage", problem: 'unexpected extra argument "2" for autopilot' });
   });
 });
