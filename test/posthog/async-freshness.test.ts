@@ -144,6 +144,32 @@ describe("async queries", () => {
   });
 });
 
+describe("async query deadline against the event deadline", () => {
+  it("counts the wait for a query slot in the query's deadline: a query that never gets a slot is not sent and is still computing", async () => {
+    const e = await experiment77();
+    let posts = 0;
+    nock(HOST)
+      .post(Q)
+      .times(10)
+      .reply(() => {
+        posts++;
+        const st = fixture<{ query_status: Record<string, unknown> }>("query-202-cache-miss.json");
+        return [202, { ...st, query_status: { ...st.query_status, id: `slow${posts}` } }];
+      })
+      .get(/\/query\/slow\d+\/$/)
+      .times(10_000)
+      .reply(202, fixture("query-status-running.json"));
+    // A key of its own, so this test's limiter (per host + key) is not shared with the other tests' clients.
+    const c = client({ apiKey: `${KEY}deadline`, asyncQuery: { pollIntervalMs: 2, maxPollIntervalMs: 4, deadlineMs: 80 } });
+    const metrics = Array.from({ length: 6 }, (_, i) => ({ ...e.primaryMetrics[0]!, uuid: `slot${i}` }));
+    const results = await Promise.all(metrics.map((m) => c.getMetricResult(e, m)));
+    // Three queries held the three slots until the deadline; the other three waited that long and were
+    // never submitted (before the fix each waited for a slot and then got a full deadline of its own).
+    expect(results.every((r) => r.pending === true && r.error === null)).toBe(true);
+    expect(posts).toBe(3);
+  });
+});
+
 describe("freshness", () => {
   it("accepts PostHog's cache for a comment and reports its age", async () => {
     const e = await experiment77();
