@@ -234,7 +234,7 @@ export function renderAnalysis(
       lines.push(`#### ${title}`, "", `> ⏳ ${STILL_COMPUTING} this metric; ask again in a few minutes.`, "");
       continue;
     }
-    lines.push(...analysisTable(a, result, d, controlVariant(e)));
+    lines.push(...analysisTable(a, result, d, controlVariant(e, d)));
   }
   lines.push(...dataLines(report));
   lines.push("#### Decision rules, in order", "", "| # | Rule | Outcome | Why |", "|---:|---|---|---|");

@@ -6,7 +6,7 @@
  * Arms carry PostHog's per-variant figures as the adapter normalises them (`MetricArm.posthog`).
  */
 import { describe, expect, it } from "vitest";
-import { controlVariant } from "../../src/chatops/plan.js";
+import { buildChangePlan, controlVariant } from "../../src/chatops/plan.js";
 import { decide, explainRules } from "../../src/decision/index.js";
 import type { MetricArm, MetricResult } from "../../src/model.js";
 import { CONVERSION, equalSplit, funnelArm, meanArm, metric, result, scenario } from "./builders.js";
@@ -146,12 +146,31 @@ describe("baseline variant key", () => {
     expect(d.decision).toBe("promote");
   });
 
-  it("chat-ops rollback ships the baseline key", () => {
+  it("chat-ops rollback ships the baseline the decision compared with", () => {
     const e = scenario({ primary: result(CONVERSION, arms) }).experiment;
-    expect(controlVariant({ ...e, variants: equalSplit(["test", "original"]) })).toBe("test");
     expect(
       controlVariant({ ...e, variants: equalSplit(["test", "original"]), analysis: { baselineVariantKey: "original", cuped: false, sequential: false, informativePrior: false } }),
     ).toBe("original");
+    // No stats_config: the decision takes the response's baseline arm ("original") as control, so a
+    // rollback must ship "original" too — not the first listed variant, which is the treatment.
+    const worse = [funnelArm("original", 10_000, 1_200), funnelArm("test", 10_000, 1_000)];
+    const input = scenario({ primary: result(CONVERSION, worse), config: seq, experiment: { variants: equalSplit(["test", "original"]) } });
+    const d = decide(input);
+    expect(d.control).toBe("original");
+    expect(d.decision).toBe("rollback");
+    expect(controlVariant(input.experiment, d)).toBe("original");
+    const plan = buildChangePlan({
+      experiment: input.experiment,
+      decision: d,
+      action: "rollback",
+      variant: null,
+      disableFlag: false,
+      force: false,
+      requestedBy: "octocat",
+      now: input.now,
+      openFindings: [],
+    });
+    expect(plan.ok && plan.plan.variant).toBe("original");
   });
 });
 
