@@ -39,6 +39,20 @@ describe("always-valid inference is the default", () => {
     expect(off.inference?.description).toContain("inflates false positives");
   });
 
+  it("tunes N* in the unit of n, the users of control and one variant: PostHog's total for k variants counts 2/k of it", () => {
+    // GrowthBook's n is n_control + n_variant (the tuning test's N* = 6,461 = 3,000 + 3,461 is the tightest);
+    // PostHog's recommended sample size is the total over all variants (per-variant size × variants).
+    const three = result(CONVERSION, [funnelArm("control", 10_000, 1_000), funnelArm("a", 10_000, 1_000), funnelArm("b", 10_000, 1_000)]);
+    const rec = decide(scenario({ primary: three, config: seq, experiment: { recommendedSampleSize: 12_000 } }));
+    expect(rec.inference).toMatchObject({ tuningSampleSize: 8_000, tuningSource: "posthog" });
+    expect(rec.inference?.description).toContain("tuned at 8,000 users (PostHog's recommended sample size 12,000 for 3 variants, the share of control and one variant)");
+    expect(rec.minSamplePerVariant).toBe(4_000); // the same plan: 4,000 per variant, so 8,000 in one comparison
+    const fallback = decide(scenario({ primary: three, config: seq }));
+    expect(fallback.inference).toMatchObject({ tuningSampleSize: 2_000, tuningSource: "minimum-sample" }); // 1,000 × 2
+    const configured = decide(scenario({ primary: three, config: { ...seq, sequential_tuning_sample: 5_000 } }));
+    expect(configured.inference).toMatchObject({ tuningSampleSize: 5_000, tuningSource: "config" });
+  });
+
   it("+10% at fixed-horizon p = 0.028: promote fixed-horizon, continue always-valid (the sequence still crosses 0)", () => {
     const primary = result(CONVERSION, [funnelArm("control", 10_000, 1_000), funnelArm("test", 10_000, 1_100)]);
     const fixed = decide(scenario({ primary, config: { correction: "none" } }));
