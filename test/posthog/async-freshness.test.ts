@@ -160,11 +160,17 @@ describe("async query deadline against the event deadline", () => {
       .times(10_000)
       .reply(202, fixture("query-status-running.json"));
     // A key of its own, so this test's limiter (per host + key) is not shared with the other tests' clients.
-    const c = client({ apiKey: `${KEY}deadline`, asyncQuery: { pollIntervalMs: 2, maxPollIntervalMs: 4, deadlineMs: 80 } });
+    // Two clients share that limiter: `slow` holds all three slots for up to 400 ms; `quick` asks for three
+    // more queries with a 40 ms deadline, which passes long before a slot frees.
+    const apiKey = `${KEY}deadline`;
+    const slow = client({ apiKey, asyncQuery: { pollIntervalMs: 2, maxPollIntervalMs: 4, deadlineMs: 400 } });
+    const quick = client({ apiKey, asyncQuery: { pollIntervalMs: 2, maxPollIntervalMs: 4, deadlineMs: 40 } });
     const metrics = Array.from({ length: 6 }, (_, i) => ({ ...e.primaryMetrics[0]!, uuid: `slot${i}` }));
-    const results = await Promise.all(metrics.map((m) => c.getMetricResult(e, m)));
-    // Three queries held the three slots until the deadline; the other three waited that long and were
-    // never submitted (before the fix each waited for a slot and then got a full deadline of its own).
+    const held = metrics.slice(0, 3).map((m) => slow.getMetricResult(e, m));
+    const queued = metrics.slice(3).map((m) => quick.getMetricResult(e, m));
+    const results = await Promise.all([...held, ...queued]);
+    // The three queued queries were never submitted (before the fix each waited for a slot and then got a
+    // full deadline of its own); every query is still computing, none is an error.
     expect(results.every((r) => r.pending === true && r.error === null)).toBe(true);
     expect(posts).toBe(3);
   });
