@@ -114,3 +114,18 @@ export async function withDeadline<T>(
     if (onParentAbort) parent?.removeEventListener("abort", onParentAbort);
   }
 }
+
+/**
+ * A promise that rejects with `signal.reason` once `signal` aborts (at once when it already has), and never
+ * resolves: race a call against it to abandon the call with the event. One listener for the signal's
+ * lifetime, however many calls race against the promise; the rejection is pre-handled, so a promise no call
+ * races against never surfaces as an unhandled rejection.
+ */
+export function rejectOnAbort(signal: AbortSignal): Promise<never> {
+  const aborted = new Promise<never>((_, reject) => {
+    if (signal.aborted) reject(signal.reason);
+    else signal.addEventListener("abort", () => reject(signal.reason), { once: true });
+  });
+  aborted.catch(() => undefined);
+  return aborted;
+}

@@ -6,8 +6,9 @@
  * Rules: the notice lives in the sticky comment. No sticky comment → the notice is posted, but only on a
  * PR whose diff calls a PostHog SDK with a flag key (so an outage does not comment on every PR of every
  * repository). The sticky comment is a notice → it is updated in place (not repeated; not rewritten
- * when unchanged). The sticky comment is a good analysis → it is left untouched and the problem is only
- * logged. The next successful analysis replaces the notice.
+ * when unchanged). The sticky comment is a config-error comment from a file that has since been fixed →
+ * it is replaced by the notice. The sticky comment is a good analysis → it is left untouched and the
+ * problem is only logged. The next successful analysis replaces the notice.
  */
 import type { Config } from "../config/schema.js";
 import { findStickyComments } from "../github/sticky-comment.js";
@@ -22,6 +23,7 @@ import {
   PostHogRedirectError,
   PostHogServerError,
 } from "../posthog/errors.js";
+import { CONFIG_ERROR_MARKER } from "../render/config-problems.js";
 import { POSTHOG_NOTICE_MARKER, renderPostHogNotice, type PostHogNotice } from "../render/notice.js";
 
 /** What {@link reconcilePostHogNotice} did. */
@@ -86,7 +88,8 @@ export async function reconcilePostHogNotice(
     await octokit.rest.issues.createComment({ ...ref, body });
     return "notice-posted";
   }
-  if (!first.body.includes(POSTHOG_NOTICE_MARKER)) {
+  // A config-error comment is no analysis: the file was read fine this time, so the error is over.
+  if (!first.body.includes(POSTHOG_NOTICE_MARKER) && !first.body.includes(CONFIG_ERROR_MARKER)) {
     opts.log.warn({ comment_id: first.id, notice: notice.kind }, "PostHog problem; the existing analysis comment is kept as it is");
     return "kept-analysis";
   }

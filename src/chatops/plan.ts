@@ -8,7 +8,7 @@
  * conclusion) or, with `--disable-flag`, `PATCH feature_flags/{id}/ {"active": false}` then
  * `POST experiments/{id}/end/`.
  */
-import type { Decision } from "../decision/index.js";
+import { resolveVariants, type Decision } from "../decision/index.js";
 import { VALIDITY_KINDS, type FindingKind } from "../detectors/index.js";
 import type { Experiment } from "../model.js";
 import type { ExperimentConclusion } from "../posthog/index.js";
@@ -69,15 +69,20 @@ export interface PlanInput {
 export type PlanResult = { ok: true; plan: ChangePlan; warnings: string[] } | { ok: false; refusal: string };
 
 /**
- * The control (baseline) variant: the experiment's `analysis.baselineVariantKey` (`stats_config.baseline_variant_key`)
- * when it is one of its variants, else `control` when the experiment has it, else its first variant
- * (PostHog's convention). Never assumes `control`.
+ * The control (baseline) variant, the same one the decision rules compared every variant with: the
+ * decision's `control` when it is one of the experiment's variants (it includes the primary response's
+ * baseline arm), else `resolveVariants` on the experiment alone (`analysis.baselineVariantKey`, then
+ * `control`, then the first variant with traffic). Never assumes `control`.
+ *
+ * @param experiment the experiment
+ * @param decision its decision, when one was computed
+ * @returns a variant key, or null when the experiment lists none and no decision names one
  */
-export function controlVariant(experiment: Experiment): string | null {
+export function controlVariant(experiment: Experiment, decision?: Pick<Decision, "control"> | null): string | null {
   const keys = experiment.variants.map((v) => v.key);
-  const baseline = experiment.analysis?.baselineVariantKey ?? null;
-  if (baseline !== null && keys.includes(baseline)) return baseline;
-  return keys.includes("control") ? "control" : (keys[0] ?? null);
+  const fromDecision = decision?.control ?? null;
+  if (fromDecision !== null && (keys.length === 0 || keys.includes(fromDecision))) return fromDecision;
+  return resolveVariants(experiment, null, null).control;
 }
 
 /**
@@ -99,7 +104,7 @@ export function buildChangePlan(input: PlanInput): PlanResult {
     return { ok: false, refusal: `Experiment ${e.id} is a draft: it was never launched, so there is nothing to ${input.action}.` };
   }
   const keys = e.variants.map((v) => v.key);
-  const control = controlVariant(e);
+  const control = controlVariant(e, decision);
   let variant: string | null;
   if (input.action === "rollback") {
     variant = control;

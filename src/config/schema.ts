@@ -89,7 +89,7 @@ export const decisionSchema = z
       .positive({ error: "decision.sequential_tuning_sample must be positive" })
       .optional()
       .describe(
-        "Total users (all variants) at which the confidence sequence is tightest, when PostHog has no recommended sample size; default: the minimum sample per variant times the variants.",
+        "Users of control plus one variant (the n of one comparison) at which the confidence sequences are tightest, when PostHog has no recommended sample size; default: the minimum sample per variant times 2.",
       ),
     guardrails: z
       .union([z.literal("secondary"), z.literal("none"), z.array(z.string().min(1))])

@@ -204,6 +204,7 @@ export function decide(input: DecisionInput): Decision {
   }
 
   const base = {
+    control: roles.control ?? primaryResult?.baseline?.key ?? null,
     inference: inference.summary,
     notes: verdictNotes([primary, ...guardrails], inference.summary, method),
     method,

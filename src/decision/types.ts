@@ -143,6 +143,13 @@ export interface Decision {
   notes?: string[];
   decision: DecisionKind;
   /**
+   * The control (baseline) variant every verdict was compared with (`resolveVariants`: PostHog's
+   * `baseline_variant_key`, else the primary response's baseline arm, else `control`, else the first
+   * variant); null when unknown. A rollback ships this variant. Always set by `decide()`; optional so
+   * hand-built decisions stay valid.
+   */
+  control?: string | null;
+  /**
    * promote: the winning variant; rollback: the variant that regressed worst; stop on a too-small
    * significant lift, extend and guardrail-blocked promotion: the best variant; otherwise null.
    */

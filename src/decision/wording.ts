@@ -177,7 +177,14 @@ export function srmEvidence(srm: SrmResult, config: DecisionConfig): string {
   return `${chi}, ${seq}`;
 }
 
-/** The inference in force and N* (total users) for the confidence sequences. */
+/**
+ * The inference in force and N* for the confidence sequences, in the unit of their n: the users of the two
+ * arms of one comparison (control + one variant; GrowthBook `SequentialTwoSidedTTest` uses
+ * n = n_control + n_variant, statistics.md §12). N* is PostHog's recommended sample size when the
+ * experiment has one (PostHog stores the total over all k variants, so for k > 2 its share of one pair,
+ * total × 2/k), else `decision.sequential_tuning_sample` as given, else the minimum sample per variant × 2.
+ * Two-variant experiments get the total in every case.
+ */
 export function inferenceSummary(
   experiment: Experiment,
   config: DecisionConfig,
@@ -187,18 +194,22 @@ export function inferenceSummary(
   let tuning: number;
   let source: InferenceSummary["tuningSource"];
   let sourceText: string;
+  const arms = Math.max(countedVariants, 2);
   if (experiment.recommendedSampleSize !== null && experiment.recommendedSampleSize > 0) {
-    tuning = experiment.recommendedSampleSize;
+    tuning = Math.max(1, Math.round((experiment.recommendedSampleSize * 2) / arms));
     source = "posthog";
-    sourceText = "PostHog's recommended sample size";
+    sourceText =
+      arms > 2
+        ? `PostHog's recommended sample size ${formatCount(experiment.recommendedSampleSize)} for ${arms} variants, the share of control and one variant`
+        : "PostHog's recommended sample size";
   } else if (config.sequential_tuning_sample !== undefined) {
     tuning = config.sequential_tuning_sample;
     source = "config";
     sourceText = "sequential_tuning_sample";
   } else {
-    tuning = Math.max(1, minSamplePerVariant * Math.max(countedVariants, 2));
+    tuning = Math.max(1, minSamplePerVariant * 2);
     source = "minimum-sample";
-    sourceText = "the minimum sample per variant × variants";
+    sourceText = "the minimum sample per variant × 2, control and one variant";
   }
   if (!config.sequential) {
     return {

@@ -4,6 +4,7 @@
  * an abandoned handler can never write a partial comment or issue after its deadline.
  */
 import type { Octokit } from "@octokit/rest";
+import { rejectOnAbort } from "../deadline.js";
 
 /** A GitHub request did not finish within its deadline. */
 export class GitHubDeadlineError extends Error {
@@ -40,13 +41,7 @@ export function addRequestDeadline<T extends HookableOctokit>(octokit: T, deadli
     withDeadline.add(octokit);
   }
   // One listener for the instance's lifetime, not one per request.
-  const abandonedPromise = abandoned
-    ? new Promise<never>((_, reject) => {
-        if (abandoned.aborted) reject(abandoned.reason);
-        else abandoned.addEventListener("abort", () => reject(abandoned.reason), { once: true });
-      })
-    : null;
-  abandonedPromise?.catch(() => undefined);
+  const abandonedPromise = abandoned ? rejectOnAbort(abandoned) : null;
   octokit.hook.wrap("request", async (request, options) => {
     abandoned?.throwIfAborted();
     const endpoint = `${String(options.method)} ${String(options.url)}`;

@@ -1,6 +1,7 @@
 /**
  * A per-event view of the shared PostHog client that stops serving an event whose work was abandoned.
  */
+import { rejectOnAbort } from "../deadline.js";
 import type { PostHogApi } from "./api.js";
 
 /**
@@ -13,11 +14,7 @@ import type { PostHogApi } from "./api.js";
  */
 export function abortablePostHog(client: PostHogApi, signal: AbortSignal): PostHogApi {
   // One listener for the whole view (not one per call: an analysis has dozens of calls in flight).
-  const aborted = new Promise<never>((_, reject) => {
-    if (signal.aborted) reject(signal.reason);
-    else signal.addEventListener("abort", () => reject(signal.reason), { once: true });
-  });
-  aborted.catch(() => undefined);
+  const aborted = rejectOnAbort(signal);
   return new Proxy(client, {
     get(target, prop) {
       const v = Reflect.get(target, prop, target) as unknown;

@@ -76,8 +76,8 @@ export interface AsyncQueryOptions {
   /** Waits double after each poll up to this, ms. Default 10 000. */
   maxPollIntervalMs?: number;
   /**
-   * Time one query (submit, optional forced refresh, polls) may take before it is reported as still
-   * computing, ms. Default 120 000. PostHog's experiment runners allow 600 s (`max_execution_time`); a
+   * Time one query (waiting for one of the query slots, submit, optional forced refresh, polls) may take
+   * before it is reported as still computing, ms, counted from the call. Default 120 000. PostHog's experiment runners allow 600 s (`max_execution_time`); a
    * query given up on keeps running in PostHog and its result is cached for the next look.
    */
   deadlineMs?: number;
@@ -315,7 +315,7 @@ export function createPostHogClient(opts: PostHogClientOptions): PostHogApi {
     return normalizeExperiment(parsed.data, res as Record<string, unknown>);
   };
 
-  type QueryOutcome = { done: true; body: unknown } | { done: false; queryId: string };
+  type QueryOutcome = { done: true; body: unknown } | { done: false; queryId: string | null };
 
   /** A 202 answer of `POST …/query/`: its `query_status` while not complete, else null. */
   const runningStatus = (res: unknown): { id: string } | null => {
@@ -353,11 +353,17 @@ export function createPostHogClient(opts: PostHogClientOptions): PostHogApi {
   /**
    * Runs one query in async mode under the per-host+key limiter (at most 3 in flight, polls included):
    * `refresh: "async"` first (a cached result is fine); when `fresh.maxAgeHours` is set and the result's
-   * `last_refresh` is older, once more with `refresh: "force_async"`. Both share one deadline.
+   * `last_refresh` is older, once more with `refresh: "force_async"`. Both share one deadline, counted from
+   * the call (waiting for a slot included); a query whose deadline passes before it gets a slot is not sent
+   * and comes back as not done (`queryId` null), i.e. "still computing".
    */
   async function runQuery(query: Record<string, unknown>, key: string, fresh: QueryFreshnessOptions): Promise<QueryOutcome> {
+    // The deadline runs from the call, not from when a slot frees: all queries of one event (fired together)
+    // settle within about `deadlineMs`, well inside the event's own deadline (PR_HANDLER_DEADLINE_MS), and
+    // queries queued by an abandoned event give their turn up instead of holding slots other events need.
+    const deadline = Date.now() + asyncOpts.deadlineMs;
     return queryLimit(async () => {
-      const deadline = Date.now() + asyncOpts.deadlineMs;
+      if (Date.now() >= deadline) return { done: false, queryId: null };
       const first = await submitAndWait({ query, refresh: "async" }, key, deadline);
       if (!first.done || fresh.maxAgeHours === undefined) return first;
       const cache = first.body && typeof first.body === "object" ? (first.body as Record<string, unknown>) : {};
@@ -465,7 +471,7 @@ export function createPostHogClient(opts: PostHogClientOptions): PostHogApi {
       const outcome = await runQuery(query, exposureQueryKey(queryPath, experiment.id), fresh);
       if (!outcome.done) {
         throw new PostHogQueryPendingError(
-          `PostHog is still computing the exposures of experiment ${experiment.id} (query ${outcome.queryId}) after ${Math.round(asyncOpts.deadlineMs / 1000)} s`,
+          `PostHog is still computing the exposures of experiment ${experiment.id} (${outcome.queryId === null ? "not started: PostHog's query slots stayed busy" : `query ${outcome.queryId}`}) after ${Math.round(asyncOpts.deadlineMs / 1000)} s`,
           { endpoint: `POST ${queryPath}`, queryId: outcome.queryId },
         );
       }

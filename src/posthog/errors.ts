@@ -105,9 +105,9 @@ export class PostHogSnapshotMissError extends PostHogError {
  * `getExposures` throws it.
  */
 export class PostHogQueryPendingError extends PostHogError {
-  /** PostHog's query id (`query_status.id`). */
-  readonly queryId: string;
-  constructor(message: string, opts: { endpoint: string; queryId: string }) {
+  /** PostHog's query id (`query_status.id`); null when the query never got one of the 3 query slots in time. */
+  readonly queryId: string | null;
+  constructor(message: string, opts: { endpoint: string; queryId: string | null }) {
     super(message, { endpoint: opts.endpoint });
     this.queryId = opts.queryId;
   }

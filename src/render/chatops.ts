@@ -247,7 +247,7 @@ export function renderAnalysis(
       lines.push(`#### ${title}`, "", `> ⏳ ${STILL_COMPUTING} this metric; ask again in a few minutes.`, "");
       continue;
     }
-    lines.push(...analysisTable(a, result, d, controlVariant(e)));
+    lines.push(...analysisTable(a, result, d, controlVariant(e, d)));
   }
   const primaryMetric = d.primary?.metric;
   const liftChart =

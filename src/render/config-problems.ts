@@ -6,6 +6,13 @@
 import { CONFIG_PATH, type ConfigProblem } from "../config/load.js";
 import { code, escapeMarkdown, link } from "./markdown.js";
 
+/**
+ * Hidden marker of the config-error section (a file that cannot be read at all). A sticky comment that
+ * holds it is no analysis: a later PostHog notice may replace it (src/app/posthog-notice.ts), since by
+ * then the file has been read again and the config error is over.
+ */
+export const CONFIG_ERROR_MARKER = "<!-- experiment-hygiene:config-error -->";
+
 /** At most this many problems are listed; the rest are counted (a file of garbage must not flood a comment). */
 export const MAX_LISTED_PROBLEMS = 20;
 
@@ -63,6 +70,7 @@ export function configProblemsSection(problems: ConfigProblem[]): string[] {
  */
 export function configErrorSection(problems: ConfigProblem[]): string[] {
   return [
+    CONFIG_ERROR_MARKER,
     "> [!CAUTION]",
     `> **Config error:** ${code(CONFIG_PATH)} cannot be read, so experiment-hygiene does nothing in this repository until it is fixed on the default branch.`,
     ...items(problems, "> "),

@@ -256,7 +256,8 @@ export function dataLines(report: ExperimentReport): string[] {
   const ph = report.posthogHealth;
   if (ph && (ph.flags.length > 0 || ph.disagreements.length > 0)) {
     lines.push(
-      `**PostHog itself flags:** ${ph.flags.length > 0 ? ph.flags.map((f) => escapeMarkdown(f)).join("; ") : "nothing"}.`,
+      // PostHog's own sentences end with a full stop already; do not add a second one.
+      `**PostHog itself flags:** ${ph.flags.length > 0 ? ph.flags.map((f) => escapeMarkdown(f)).join("; ") : "nothing"}`.replace(/\.?$/, "."),
       ...ph.disagreements.map((d) => `- ⚖️ ${escapeMarkdown(d)}`),
       "",
     );

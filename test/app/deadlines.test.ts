@@ -13,7 +13,9 @@ import { createApp } from "../../src/app/index.js";
 import { buildProject, DEMO_EXPERIMENTS } from "../../src/demo/project.js";
 import { PR_COMMENT_MARKER } from "../../src/github/sticky-comment.js";
 import { createPostHogClient, type PostHogApi } from "../../src/posthog/index.js";
+import { CONFIG_ERROR_MARKER } from "../../src/render/config-problems.js";
 import { POSTHOG_NOTICE_MARKER } from "../../src/render/notice.js";
+import { renderConfigProblemsComment } from "../../src/render/pr-comment.js";
 import {
   BOT_LOGIN,
   examplePayload,
@@ -104,7 +106,9 @@ describe("pull_request deadline", () => {
     });
     const lines: Record<string, unknown>[] = [];
     const probot = makeProbot(lines);
-    await probot.load(createApp({ posthog: stuckOnce, now: () => NOW, env: { PR_HANDLER_DEADLINE_MS: "400" } }));
+    // The deadline must leave the second (healthy) event time to finish on a loaded machine: at 400 ms it,
+    // too, was sometimes abandoned while the full suite ran beside other work.
+    await probot.load(createApp({ posthog: stuckOnce, now: () => NOW, env: { PR_HANDLER_DEADLINE_MS: "3000" } }));
 
     const existing = { id: 2, body: `${PR_COMMENT_MARKER}\nold analysis`, user: { login: BOT_LOGIN } };
     const patched = vi.fn((_body: any) => true);
@@ -131,7 +135,7 @@ describe("pull_request deadline", () => {
         delivery: "d-stuck",
         event: "pull_request",
         target: `pull_request ${OWNER}/${REPO}#${PR_NUMBER}`,
-        deadline_ms: 400,
+        deadline_ms: 3000,
         setting: "PR_HANDLER_DEADLINE_MS",
       });
       expect(String(abandoned[0]!["msg"])).toContain("the existing comment was left untouched");
@@ -217,6 +221,28 @@ describe("PostHog notice", () => {
 
     expect(gh.pendingMocks()).toStrictEqual([]);
     expect(lines.some((l) => l["msg"] === "PostHog notice reconciled" && l["action"] === "kept-analysis")).toBe(true);
+  });
+
+  it("replaces a config-error comment left from a file that has since been fixed (it is no analysis)", async () => {
+    const probot = makeProbot([]);
+    await probot.load(createApp({ posthog: posthogClient(), now: () => NOW, env: {} }));
+    const patched = vi.fn((_b: any) => true);
+    const gh = nockAppAuth();
+    nockConfig(gh, null); // the file is readable again (here: the defaults)
+    nockDiff(gh);
+    const stale = renderConfigProblemsComment([{ key: "(file)", message: "is not valid YAML", line: 3, column: 1 }], { fatal: true });
+    expect(stale).toContain(CONFIG_ERROR_MARKER);
+    gh.get(comments).query({ per_page: "100" }).reply(200, [{ id: 9, body: stale, user: { login: BOT_LOGIN } }]);
+    gh.patch(`/repos/${OWNER}/${REPO}/issues/comments/9`, patched).reply(200, { id: 9 });
+    nock(POSTHOG).get(flagsPath).query({ limit: "100" }).reply(401, { type: "authentication_error", code: "authentication_failed", detail: "Invalid personal API key." });
+
+    await probot.receive({ id: "d-config-fixed", name: "pull_request", payload: synchronize() });
+
+    expect(patched).toHaveBeenCalledTimes(1);
+    const body: string = (patched.mock.calls[0]![0] as any).body;
+    expect(body).toContain(POSTHOG_NOTICE_MARKER);
+    expect(body).not.toContain("Config error");
+    expect(gh.pendingMocks()).toStrictEqual([]);
   });
 
   it("names the missing variables when PostHog is not configured", async () => {

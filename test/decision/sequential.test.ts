@@ -6,7 +6,7 @@
  * Arms carry PostHog's per-variant figures as the adapter normalises them (`MetricArm.posthog`).
  */
 import { describe, expect, it } from "vitest";
-import { controlVariant } from "../../src/chatops/plan.js";
+import { buildChangePlan, controlVariant } from "../../src/chatops/plan.js";
 import { decide, explainRules } from "../../src/decision/index.js";
 import type { MetricArm, MetricResult } from "../../src/model.js";
 import { CONVERSION, equalSplit, funnelArm, meanArm, metric, result, scenario } from "./builders.js";
@@ -37,6 +37,20 @@ describe("always-valid inference is the default", () => {
     const off = decide(scenario({ primary: result(CONVERSION, [funnelArm("control", 10_000, 1_000), funnelArm("test", 10_000, 1_000)]) }));
     expect(off.inference?.label).toBe("fixed-horizon");
     expect(off.inference?.description).toContain("inflates false positives");
+  });
+
+  it("tunes N* in the unit of n, the users of control and one variant: PostHog's total for k variants counts 2/k of it", () => {
+    // GrowthBook's n is n_control + n_variant (the tuning test's N* = 6,461 = 3,000 + 3,461 is the tightest);
+    // PostHog's recommended sample size is the total over all variants (per-variant size × variants).
+    const three = result(CONVERSION, [funnelArm("control", 10_000, 1_000), funnelArm("a", 10_000, 1_000), funnelArm("b", 10_000, 1_000)]);
+    const rec = decide(scenario({ primary: three, config: seq, experiment: { recommendedSampleSize: 12_000 } }));
+    expect(rec.inference).toMatchObject({ tuningSampleSize: 8_000, tuningSource: "posthog" });
+    expect(rec.inference?.description).toContain("tuned at 8,000 users (PostHog's recommended sample size 12,000 for 3 variants, the share of control and one variant)");
+    expect(rec.minSamplePerVariant).toBe(4_000); // the same plan: 4,000 per variant, so 8,000 in one comparison
+    const fallback = decide(scenario({ primary: three, config: seq }));
+    expect(fallback.inference).toMatchObject({ tuningSampleSize: 2_000, tuningSource: "minimum-sample" }); // 1,000 × 2
+    const configured = decide(scenario({ primary: three, config: { ...seq, sequential_tuning_sample: 5_000 } }));
+    expect(configured.inference).toMatchObject({ tuningSampleSize: 5_000, tuningSource: "config" });
   });
 
   it("+10% at fixed-horizon p = 0.028: promote fixed-horizon, continue always-valid (the sequence still crosses 0)", () => {
@@ -146,12 +160,31 @@ describe("baseline variant key", () => {
     expect(d.decision).toBe("promote");
   });
 
-  it("chat-ops rollback ships the baseline key", () => {
+  it("chat-ops rollback ships the baseline the decision compared with", () => {
     const e = scenario({ primary: result(CONVERSION, arms) }).experiment;
-    expect(controlVariant({ ...e, variants: equalSplit(["test", "original"]) })).toBe("test");
     expect(
       controlVariant({ ...e, variants: equalSplit(["test", "original"]), analysis: { baselineVariantKey: "original", cuped: false, sequential: false, informativePrior: false } }),
     ).toBe("original");
+    // No stats_config: the decision takes the response's baseline arm ("original") as control, so a
+    // rollback must ship "original" too — not the first listed variant, which is the treatment.
+    const worse = [funnelArm("original", 10_000, 1_200), funnelArm("test", 10_000, 1_000)];
+    const input = scenario({ primary: result(CONVERSION, worse), config: seq, experiment: { variants: equalSplit(["test", "original"]) } });
+    const d = decide(input);
+    expect(d.control).toBe("original");
+    expect(d.decision).toBe("rollback");
+    expect(controlVariant(input.experiment, d)).toBe("original");
+    const plan = buildChangePlan({
+      experiment: input.experiment,
+      decision: d,
+      action: "rollback",
+      variant: null,
+      disableFlag: false,
+      force: false,
+      requestedBy: "octocat",
+      now: input.now,
+      openFindings: [],
+    });
+    expect(plan.ok && plan.plan.variant).toBe("original");
   });
 });
 

@@ -87,7 +87,33 @@ describe("a PR comment or /experiment status", () => {
     const report = await analyzeExperiment(posthog(), summary, DEFAULT_CONFIG, NOW, silentLogger);
     const md = experimentSection(report, HOST, PID).join("\n");
     expect(md).toContain("**PostHog itself flags:** warning: Users are not split across variants as configured");
+    expect(md).toContain("may indicate issues with randomization or data collection.\n"); // one full stop, not two
     expect(md).toMatch(/PostHog flags a sample ratio mismatch \(PostHog's p = 3\.1e-6\), but this app has not judged the split yet \(it tests from 1000 exposures\)/);
+  });
+});
+
+describe("the decision against PostHog's own verdict (issue 9, done-when 1)", () => {
+  it("CUPED + PostHog's sequential mode + baseline 'original': the verdict agrees with PostHog's `significant`, and the comment says why the decision still waits", async () => {
+    nock(HOST)
+      .post(Q, (b) => b.query.kind === "ExperimentExposureQuery")
+      .reply(200, fixture("exposures-30h-old.json"))
+      .post(Q, (b) => b.query.kind === "ExperimentQuery")
+      .reply(200, fixture("metric-cuped-original-baseline.json"));
+    const report = await analyzeExperiment(posthog(), summary, DEFAULT_CONFIG, NOW, silentLogger);
+    const d = report.decision!;
+    expect(d.control).toBe("original");
+    const v = d.primary!.verdicts[0]!;
+    // PostHog: redesign significant, p = 0.0121, interval [0.018, 0.142] (CUPED-adjusted, always-valid).
+    expect(v.variant).toBe("redesign");
+    expect(v.posthogSignificant).toBe(true);
+    expect(v.significantlyBetter).toBe(true);
+    expect([v.pValue, v.interval]).toEqual([0.0121, [0.018, 0.142]]);
+    // PostHog shows a winner; the app waits for the minimum sample (2,450 of 6,000 per variant) and says so.
+    expect(d.decision).toBe("continue");
+    expect(d.reasons.map((r) => r.rule)).toEqual(["below-minimum-sample", "significant-win"]);
+    const md = experimentSection(report, HOST, PID).join("\n");
+    expect(md).toContain("Below the minimum sample: original has 2,450, redesign has 2,430 of 6,000 exposures needed per variant");
+    expect(md).toContain("uses PostHog's CUPED-adjusted figures");
   });
 });
 

@@ -144,6 +144,38 @@ describe("async queries", () => {
   });
 });
 
+describe("async query deadline against the event deadline", () => {
+  it("counts the wait for a query slot in the query's deadline: a query that never gets a slot is not sent and is still computing", async () => {
+    const e = await experiment77();
+    let posts = 0;
+    nock(HOST)
+      .post(Q)
+      .times(10)
+      .reply(() => {
+        posts++;
+        const st = fixture<{ query_status: Record<string, unknown> }>("query-202-cache-miss.json");
+        return [202, { ...st, query_status: { ...st.query_status, id: `slow${posts}` } }];
+      })
+      .get(/\/query\/slow\d+\/$/)
+      .times(10_000)
+      .reply(202, fixture("query-status-running.json"));
+    // A key of its own, so this test's limiter (per host + key) is not shared with the other tests' clients.
+    // Two clients share that limiter: `slow` holds all three slots for up to 400 ms; `quick` asks for three
+    // more queries with a 40 ms deadline, which passes long before a slot frees.
+    const apiKey = `${KEY}deadline`;
+    const slow = client({ apiKey, asyncQuery: { pollIntervalMs: 2, maxPollIntervalMs: 4, deadlineMs: 400 } });
+    const quick = client({ apiKey, asyncQuery: { pollIntervalMs: 2, maxPollIntervalMs: 4, deadlineMs: 40 } });
+    const metrics = Array.from({ length: 6 }, (_, i) => ({ ...e.primaryMetrics[0]!, uuid: `slot${i}` }));
+    const held = metrics.slice(0, 3).map((m) => slow.getMetricResult(e, m));
+    const queued = metrics.slice(3).map((m) => quick.getMetricResult(e, m));
+    const results = await Promise.all([...held, ...queued]);
+    // The three queued queries were never submitted (before the fix each waited for a slot and then got a
+    // full deadline of its own); every query is still computing, none is an error.
+    expect(results.every((r) => r.pending === true && r.error === null)).toBe(true);
+    expect(posts).toBe(3);
+  });
+});
+
 describe("freshness", () => {
   it("accepts PostHog's cache for a comment and reports its age", async () => {
     const e = await experiment77();

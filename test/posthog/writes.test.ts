@@ -479,17 +479,20 @@ describe("network failures of writes (one attempt only)", () => {
   });
 
   it("does not retry a timeout", async () => {
+    // The server holds every request until the client has given up. The per-attempt timeout is generous
+    // (1 s) so that, on a loaded machine, the request surely reaches the server before it expires (with
+    // 50 ms the attempt could time out before the server saw it, and the count read 0).
     let calls = 0;
+    const held: ServerResponse[] = [];
     const host = await localServer((req, res) => {
       calls++;
-      setTimeout(() => {
-        if (!res.writableEnded) res.end("{}");
-      }, 300);
+      held.push(res);
     });
-    const err = await caught(client({ host, timeoutMs: 50 }).setFeatureFlagActive(7, false));
+    const err = await caught(client({ host, timeoutMs: 1_000 }).setFeatureFlagActive(7, false));
+    for (const res of held) if (!res.writableEnded) res.end("{}");
     expect(err).toBeInstanceOf(PostHogNetworkError);
     expect(err.message).toBe(
-      `no response from PostHog within 50 ms on PATCH ${FLAG}; the write was not retried and may have been applied (check in PostHog before repeating it)`,
+      `no response from PostHog within 1000 ms on PATCH ${FLAG}; the write was not retried and may have been applied (check in PostHog before repeating it)`,
     );
     expect(calls).toBe(1);
     expectNoKey(err);
