@@ -22,6 +22,9 @@ import { DASHBOARD_KEY, parseDashboardKeys, parseMemory, planRepositoryIssues } 
 import { parseAcknowledgements } from "./acknowledgements.js";
 import { DeadlineExceededError, withDeadline } from "../deadline.js";
 import { guardOctokit } from "../github/deadline.js";
+import { experimentUrl } from "../render/links.js";
+import { parseRecordStore } from "../render/decision-record.js";
+import { dashboardRecordsSection, recordConcludedExperiments, type ScanRecordsResult } from "./records.js";
 
 /** An Octokit with REST methods and @probot/octokit-plugin-config (Probot's has it built in). */
 export type ScanOctokit = GitHubClient & ConfigApi;
@@ -62,6 +65,8 @@ export interface RepositoryScanResult {
   configProblems: ConfigProblem[];
   findings: Finding[];
   actions: PlannedAction[];
+  /** Decision records written or found, and holdout checkpoints fired (absent when records are off). */
+  records?: ScanRecordsResult;
   /** A failure confined to this repository (the scan went on with the others). */
   error: string | null;
 }
@@ -162,6 +167,7 @@ async function scanOneRepository(
   let scopeFlagKeys: Set<string> | null = null;
   let codeReferences: Map<string, { file: string; line: number }[]> | undefined;
   let codeLink: ((ref: { file: string; line: number }) => string | null) | undefined;
+  let scanRef: string | null = null;
   if (config.reports.scope === "referenced") {
     const scan = await scanRepository(octokit, repo, project.state.flags.map((f) => f.key), {
       ignorePaths: config.ignore_paths,
@@ -170,15 +176,34 @@ async function scanOneRepository(
     scopeFlagKeys = new Set(scan.byFlag.keys());
     codeReferences = new Map([...scan.byFlag].map(([k, refs]) => [k, refs.map((r) => ({ file: r.file, line: r.line }))]));
     const ref = scan.sha ?? scan.ref;
+    scanRef = scan.ref;
     codeLink = (r) => codeUrl(opts.serverUrl ?? "https://github.com", repo, ref, { flagKey: "", file: r.file, line: r.line });
   }
   const managed = await listManagedIssues(octokit, repo, opts.botLogin, label);
   const dashboard = managed
     .filter((i) => i.key === DASHBOARD_KEY)
     .sort((a, b) => Number(b.open) - Number(a.open) || b.number - a.number)[0];
+  let records: string | undefined;
+  if (config.records.enabled && opts.dryRun !== true) {
+    const store = parseRecordStore(dashboard?.body);
+    const links = (id: number) => ({ experimentUrl: experimentUrl(project.host, project.projectId, id) });
+    let base: Promise<string> | null = scanRef === null ? null : Promise.resolve(scanRef);
+    const defaultBranch = () => (base ??= octokit.rest.repos.get({ owner: repo.owner, repo: repo.repo }).then((r) => r.data.default_branch));
+    result.records = await recordConcludedExperiments(
+      { octokit, repo, config, base: defaultBranch, botLogin: opts.botLogin, links, log },
+      store,
+      {
+        posthog: opts.posthog,
+        now: opts.now,
+        experiments: project.state.experiments.filter((e) => scopeFlagKeys === null || scopeFlagKeys.has(e.flagKey)),
+      },
+    );
+    records = dashboardRecordsSection(store, links, config.records.holdout_checkpoints_days) || undefined;
+  }
   const plan = planRepositoryIssues({
     project,
     scopeFlagKeys,
+    ...(records ? { records } : {}),
     memory: parseMemory(dashboard?.body),
     acknowledgements: parseAcknowledgements(dashboard?.body),
     reports: config.reports,
