@@ -45,11 +45,13 @@ import {
   isConcluded,
   recordBranch,
   recordPath,
+  shippedVariantOf,
   summarizeRecord,
   type Conclusion,
   type RecordSummary,
 } from "../records/record.js";
-import { analyzeExperiment } from "./pull-request.js";
+import { decide } from "../decision/index.js";
+import { metricsToQuery } from "./pull-request.js";
 
 /** Where the records go and who writes them. */
 export interface RecordTarget {
@@ -77,6 +79,7 @@ export type RecordOutcome =
  *
  * @param experiment the experiment at conclusion (detail, with metrics)
  * @param decision `decide()` on its data at conclusion, or null when it could not be decided
+ * @param opts `lookedUp`: the caller already found no record in the repository (saves the lookup)
  * @throws Octokit's RequestError when GitHub fails other than with a 403 (a 403 falls back to the dashboard)
  */
 export async function writeDecisionRecord(
@@ -85,6 +88,7 @@ export async function writeDecisionRecord(
   experiment: Experiment,
   decision: Decision | null,
   conclusion: Conclusion,
+  opts: { lookedUp?: boolean } = {},
 ): Promise<RecordOutcome> {
   const cfg = target.config.records;
   if (!cfg.enabled) return { kind: "disabled" };
@@ -95,7 +99,7 @@ export async function writeDecisionRecord(
     store.set(experiment.id, { summary, pullRequest: null, note: null });
     return { kind: "dashboard", note: null };
   }
-  const existing = await findExistingRecord(target, experiment.id);
+  const existing = opts.lookedUp === true ? null : await findExistingRecord(target, experiment.id);
   if (existing) {
     store.set(experiment.id, { summary: existing.summary ?? summary, pullRequest: existing.pullRequest, note: null });
     return { kind: "exists", pullRequest: existing.pullRequest };
@@ -196,7 +200,7 @@ export async function recordConcludedExperiments(target: RecordTarget, store: Re
     if (cfg.mode === "pull_request") {
       const existing = await findExistingRecord(target, listed.id);
       if (existing) {
-        const report = existing.summary ? null : await analyzeExperiment(opts.posthog, listed, target.config, opts.now, target.log);
+        const report = existing.summary ? null : await analyzeForRecord(opts.posthog, listed, target.config, opts.now, target.log);
         const summary =
           existing.summary ?? summarizeRecord(report!.experiment, report!.decision, conclusionFromPosthog(report!.experiment, opts.now));
         store.set(listed.id, { summary, pullRequest: existing.pullRequest, note: null });
@@ -204,8 +208,15 @@ export async function recordConcludedExperiments(target: RecordTarget, store: Re
         continue;
       }
     }
-    const report = await analyzeExperiment(opts.posthog, listed, target.config, opts.now, target.log);
-    const outcome = await writeDecisionRecord(target, store, report.experiment, report.error ? null : report.decision, conclusionFromPosthog(report.experiment, opts.now));
+    const report = await analyzeForRecord(opts.posthog, listed, target.config, opts.now, target.log);
+    const outcome = await writeDecisionRecord(
+      target,
+      store,
+      report.experiment,
+      report.decision,
+      conclusionFromPosthog(report.experiment, opts.now),
+      { lookedUp: true },
+    );
     out.records.push({ experimentId: listed.id, outcome });
   }
   for (const entry of [...store.values()].sort((a, b) => a.summary.experimentId - b.summary.experimentId)) {
@@ -224,6 +235,37 @@ export async function recordConcludedExperiments(target: RecordTarget, store: Re
     }
   }
   return out;
+}
+
+/**
+ * The experiment's detail, exposures and metrics (primary and guardrails, {@link metricsToQuery}) and
+ * `decide()` on them, as the PR comment does. A shipped experiment's flag serves one variant at 100 %
+ * (PostHog's `ship_variant`), which no longer says how the experiment was split: its variants are then
+ * analysed with the split unknown (every rollout 0, so every variant is counted and SRM is not re-judged).
+ * A decision that cannot be made (malformed data) is null; the record says so.
+ */
+async function analyzeForRecord(
+  posthog: PostHogApi,
+  listed: Experiment,
+  config: Config,
+  now: Date,
+  log: Logger,
+): Promise<{ experiment: Experiment; decision: Decision | null }> {
+  const experiment = await posthog.getExperiment(listed.id);
+  const judged = shippedVariantOf(experiment) ? { ...experiment, variants: experiment.variants.map((v) => ({ ...v, rolloutPercentage: 0 })) } : experiment;
+  const [exposures, ...results] = await Promise.all([
+    posthog.getExposures(experiment).catch((err: unknown) => {
+      log.warn({ experiment_id: experiment.id, err: (err as Error).message }, "exposures unavailable for the decision record");
+      return null;
+    }),
+    ...metricsToQuery(experiment, config).map((m) => posthog.getMetricResult(experiment, m)),
+  ]);
+  try {
+    return { experiment, decision: decide({ experiment: judged, exposures, metricResults: results, config: config.decision, now }) };
+  } catch (err) {
+    log.warn({ experiment_id: experiment.id, err: (err as Error).message }, "could not decide for the decision record");
+    return { experiment, decision: null };
+  }
 }
 
 /** Follow-up commit on the open record pull request, else one comment per checkpoint on it. */

@@ -121,7 +121,10 @@ function checkpointSection(s: RecordSummary, days: readonly number[]): string[] 
  */
 export function renderDecisionRecord(s: RecordSummary, links: RecordLinks, days: readonly number[] = [30, 60, 90]): string {
   const exposures = Object.entries(s.exposures);
-  const split = s.split.map((v) => `${code(v.key)} ${formatPercent(v.rolloutPercentage / 100)}`).join(", ") || "—";
+  const afterShip = s.split.filter((v) => v.rolloutPercentage === 100).length === 1 && s.split.every((v) => v.rolloutPercentage === 0 || v.rolloutPercentage === 100);
+  const split =
+    (s.split.map((v) => `${code(v.key)} ${formatPercent(v.rolloutPercentage / 100)}`).join(", ") || "—") +
+    (afterShip && s.split.length > 1 ? " (the flag's split after shipping; PostHog no longer returns the split the experiment ran with)" : "");
   const lines: string[] = [
     base64Marker(RECORD_MARKER, s),
     "",
