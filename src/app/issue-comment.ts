@@ -474,7 +474,7 @@ async function recordConclusion(run: Run, plan: ChangePlan, report: ExperimentRe
   };
   const conclusion = plan.steps.find((s) => s.kind !== "deactivate-flag") as { conclusion?: string } | undefined;
   try {
-    const store = await loadRecordStore(target, run.config.reports.labels);
+    const { store, managed } = await loadRecordStore(target, run.config.reports.labels);
     const outcome = await writeDecisionRecord(
       target,
       store,
@@ -496,7 +496,7 @@ async function recordConclusion(run: Run, plan: ChangePlan, report: ExperimentRe
       case "exists":
         return outcome.pullRequest !== null ? `Decision record: already in #${outcome.pullRequest}.` : "Decision record: already written.";
       case "dashboard": {
-        const issue = await saveRecordStore(target, store, { labels: run.config.reports.labels, now });
+        const issue = await saveRecordStore(target, store, { labels: run.config.reports.labels, now, managed });
         return `Decision record: on the dashboard, #${issue}.${outcome.note ? ` ${outcome.note}` : ""}`;
       }
     }

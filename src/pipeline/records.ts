@@ -20,7 +20,7 @@ import {
   readFile,
   RecordPermissionError,
 } from "../github/decision-record.js";
-import { listManagedIssues, renderIssueBody } from "../github/issues.js";
+import { listManagedIssues, renderIssueBody, type ManagedIssue } from "../github/issues.js";
 import type { GitHubClient, Logger, RepoRef } from "../github/types.js";
 import type { Experiment } from "../model.js";
 import type { PostHogApi } from "../posthog/index.js";
@@ -310,10 +310,10 @@ export function dashboardRecordsSection(store: RecordStore, links: (id: number) 
 export async function saveRecordStore(
   target: RecordTarget,
   store: RecordStore,
-  opts: { labels: string[]; now: Date },
+  opts: { labels: string[]; now: Date; managed?: ManagedIssue[] },
 ): Promise<number> {
   const label = opts.labels[0] ?? "experiment-hygiene";
-  const managed = await listManagedIssues(target.octokit, target.repo, target.botLogin, label);
+  const managed = opts.managed ?? (await listManagedIssues(target.octokit, target.repo, target.botLogin, label));
   const dashboard = managed.filter((i) => i.key === "dashboard").sort((a, b) => Number(b.open) - Number(a.open) || a.number - b.number)[0];
   const section = dashboardRecordsSection(store, target.links, target.config.records.holdout_checkpoints_days);
   if (dashboard) {
@@ -344,9 +344,9 @@ export async function saveRecordStore(
   return data.number;
 }
 
-/** The store in the current dashboard issue (empty when there is none). */
-export async function loadRecordStore(target: RecordTarget, labels: string[]): Promise<RecordStore> {
+/** The store in the current dashboard issue (empty when there is none), and the managed issues listed to find it. */
+export async function loadRecordStore(target: RecordTarget, labels: string[]): Promise<{ store: RecordStore; managed: ManagedIssue[] }> {
   const managed = await listManagedIssues(target.octokit, target.repo, target.botLogin, labels[0] ?? "experiment-hygiene");
   const dashboard = managed.filter((i) => i.key === "dashboard").sort((a, b) => Number(b.open) - Number(a.open) || a.number - b.number)[0];
-  return parseRecordStore(dashboard?.body);
+  return { store: parseRecordStore(dashboard?.body), managed };
 }

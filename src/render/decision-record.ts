@@ -47,8 +47,8 @@ export function describeDecidedBy(by: DecidedBy): string {
     case "command": {
       const who =
         by.requestedBy === by.confirmedBy
-          ? `requested and confirmed by @${escapeMarkdown(by.confirmedBy)}`
-          : `requested by @${escapeMarkdown(by.requestedBy)}, confirmed by @${escapeMarkdown(by.confirmedBy)}`;
+          ? `requested and confirmed by ${escapeMarkdown(`@${by.confirmedBy}`)}`
+          : `requested by ${escapeMarkdown(`@${by.requestedBy}`)}, confirmed by ${escapeMarkdown(`@${by.confirmedBy}`)}`;
       return `${code(`/experiment ${by.action}`)} ${who}${by.where ? ` in ${escapeMarkdown(by.where)}` : ""}`;
     }
     case "autopilot":
