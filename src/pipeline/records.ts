@@ -99,7 +99,7 @@ export async function writeDecisionRecord(
     store.set(experiment.id, { summary, pullRequest: null, note: null });
     return { kind: "dashboard", note: null };
   }
-  const existing = opts.lookedUp === true ? null : await findExistingRecord(target, experiment.id);
+  const existing = opts.lookedUp === true ? null : await findExistingRecord(target, experiment);
   if (existing) {
     store.set(experiment.id, { summary: existing.summary ?? summary, pullRequest: existing.pullRequest, note: null });
     return { kind: "exists", pullRequest: existing.pullRequest };
@@ -139,21 +139,22 @@ function oneLine(text: string): string {
   return text.replace(/\s+/g, " ").trim().slice(0, 200);
 }
 
-/** A record already in the repository: its pull request (any state) or its file on the default branch. */
+/**
+ * A record already in the repository: its pull request in any state (the record is read from the pull
+ * request's head commit), else a file `<id>-*.md` in the folder on the default branch.
+ */
 async function findExistingRecord(
   target: RecordTarget,
-  experimentId: number,
+  experiment: Pick<Experiment, "id" | "name">,
 ): Promise<{ pullRequest: number | null; summary: RecordSummary | null } | null> {
-  const pr = await findRecordPullRequest(target.octokit, target.repo, recordBranch(experimentId));
+  const pr = await findRecordPullRequest(target.octokit, target.repo, recordBranch(experiment.id));
   const folder = target.config.records.path.replace(/\/+$/, "");
   if (pr) {
-    const names = pr.merged ? await listFolder(target.octokit, target.repo, folder, await target.base()) : [];
-    const name = names.find((n) => n.startsWith(`${experimentId}-`) && n.endsWith(".md"));
-    const text = name ? await readFile(target.octokit, target.repo, `${folder}/${name}`, await target.base()) : null;
+    const text = await readFile(target.octokit, target.repo, recordPath(folder, experiment.id, experiment.name), pr.headSha);
     return { pullRequest: pr.number, summary: parseDecisionRecord(text) };
   }
   const names = await listFolder(target.octokit, target.repo, folder, await target.base());
-  const name = names.find((n) => n.startsWith(`${experimentId}-`) && n.endsWith(".md"));
+  const name = names.find((n) => n.startsWith(`${experiment.id}-`) && n.endsWith(".md"));
   if (!name) return null;
   return { pullRequest: null, summary: parseDecisionRecord(await readFile(target.octokit, target.repo, `${folder}/${name}`, await target.base())) };
 }
@@ -198,7 +199,7 @@ export async function recordConcludedExperiments(target: RecordTarget, store: Re
     .slice(0, opts.maxNewRecords ?? 5);
   for (const listed of candidates) {
     if (cfg.mode === "pull_request") {
-      const existing = await findExistingRecord(target, listed.id);
+      const existing = await findExistingRecord(target, listed);
       if (existing) {
         const report = existing.summary ? null : await analyzeForRecord(opts.posthog, listed, target.config, opts.now, target.log);
         const summary =
@@ -234,7 +235,25 @@ export async function recordConcludedExperiments(target: RecordTarget, store: Re
       await publishCheckpoints(target, entry.pullRequest, summary, fired.map((c) => c.days));
     }
   }
+  pruneRecordStore(store, cfg, opts.now);
   return out;
+}
+
+/** Most entries the dashboard's store keeps (each is a few kilobytes of the issue's 65,536 characters). */
+export const MAX_STORED_RECORDS = 40;
+
+/**
+ * Drops the oldest entries beyond {@link MAX_STORED_RECORDS}, but only those a scan will never need again:
+ * concluded more than `lookback_days` ago (so not re-recorded) with no checkpoint left to fire.
+ */
+export function pruneRecordStore(store: RecordStore, cfg: Config["records"], now: Date): void {
+  if (store.size <= MAX_STORED_RECORDS) return;
+  const since = now.getTime() - cfg.lookback_days * 86_400_000;
+  const far = new Date(now.getTime() + 100 * 365 * 86_400_000);
+  const droppable = [...store.values()]
+    .filter((e) => Date.parse(e.summary.conclusion.at) < since && dueCheckpoints(e.summary, cfg.holdout_checkpoints_days, far).length === 0)
+    .sort((a, b) => a.summary.conclusion.at.localeCompare(b.summary.conclusion.at));
+  for (const e of droppable.slice(0, store.size - MAX_STORED_RECORDS)) store.delete(e.summary.experimentId);
 }
 
 /**

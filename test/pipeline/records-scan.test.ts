@@ -239,6 +239,8 @@ describe("decision records through the scan", () => {
     gh.get(`/repos/${OWNER}/${REPO}/pulls`)
       .query({ head: `${OWNER}:experiment-hygiene/record-130`, state: "all", per_page: "10" })
       .reply(200, [{ number: 60, state: "open", merged_at: null, head: { sha: "abc", ref: "experiment-hygiene/record-130" } }]);
+    // The branch's file is not readable (renamed by a person): the store is filled from PostHog's data.
+    gh.get(`/repos/${OWNER}/${REPO}/contents/docs%2Fexperiments%2F130-one-page-checkout-b.md`).query({ ref: "abc" }).reply(404, { message: "Not Found" });
     const writes = vi.fn(() => true);
     gh.post(/git|pulls/, writes).optionally().reply(500);
     const ph = nockPosthog(project, { record: true });
@@ -345,5 +347,96 @@ describe("holdout checkpoints through the scan", () => {
     expect(decays.interval![1]).toBeLessThan(0.2);
     expect(decays.interval![0]).toBeGreaterThan(0);
     expect(issues[0].body).toContain("**Day 60** (2026-12-01): **decays** — shipped vs holdout +8.0%, always-valid interval");
+  });
+});
+
+describe("holdout checkpoints on the record's pull request", () => {
+  it("commit to the open record branch, then comment once on the merged pull request", async () => {
+    const config = "reports:\n  enabled: true\n  scope: all\n";
+    const branchRef = "heads%2Fexperiment-hygiene%2Frecord-130";
+    const path = "docs/experiments/130-one-page-checkout-b.md";
+    let issues: any[] = [];
+    const github = (now: Date) => {
+      const gh = nock(GH);
+      gh.get(configPath).reply(200, config);
+      gh.get(issuesPath).query(listQuery).times(2).optionally().reply(200, () => issues);
+      gh.post(issuesPath).optionally().reply(201, (_u, body: any) => {
+        issues = [{ number: 50, state: "open", title: body.title, body: body.body, user: { login: BOT }, created_at: now.toISOString(), closed_at: null }];
+        return issues[0];
+      });
+      gh.patch(`${issuesPath}/50`).optionally().reply(200, (_u, body: any) => {
+        issues = [{ ...issues[0], title: body.title, body: body.body }];
+        return issues[0];
+      });
+      return gh;
+    };
+    const scanAt = async (days: number, setup: (gh: nock.Scope) => void, ph: { record: boolean; checkpoint?: { testRate: number } }) => {
+      const now = new Date(SHIPPED_AT.getTime() + days * DAY);
+      const gh = github(now);
+      setup(gh);
+      const posthogScope = nockPosthog(shippedProject(now, { holdout: true }), ph);
+      const result = await runScan([target()], { posthog: posthog(), now, botLogin: BOT });
+      expect(result.repositories[0]!.error).toBeNull();
+      expect(posthogScope.pendingMocks()).toStrictEqual([]);
+      expect(gh.pendingMocks().filter((m) => !m.includes("/issues"))).toStrictEqual([]);
+      return result.repositories[0]!.records!;
+    };
+
+    // Day 2: a record pull request #77 exists already (opened by /experiment); the scan adopts it.
+    await scanAt(
+      2,
+      (gh) => {
+        gh.get(`/repos/${OWNER}/${REPO}/pulls`).query(true).reply(200, [{ number: 77, state: "open", merged_at: null, head: { sha: "head1", ref: "experiment-hygiene/record-130" } }]);
+        gh.get(`/repos/${OWNER}/${REPO}/contents/docs%2Fexperiments%2F130-one-page-checkout-b.md`).query({ ref: "head1" }).reply(404, { message: "Not Found" });
+      },
+      { record: true },
+    );
+    expect(parseRecordStore(issues[0].body).get(130)?.pullRequest).toBe(77);
+
+    // Day 31, pull request still open: a follow-up commit to the same file on its branch.
+    const blobs: any[] = [];
+    const trees: any[] = [];
+    const commits: any[] = [];
+    const moved: any[] = [];
+    const day31 = await scanAt(
+      31,
+      (gh) => {
+        gh.get(`/repos/${OWNER}/${REPO}/pulls/77`).reply(200, { number: 77, state: "open", merged_at: null, head: { sha: "head1", ref: "experiment-hygiene/record-130" } });
+        gh.get(`/repos/${OWNER}/${REPO}/git/ref/${branchRef}`).reply(200, { object: { sha: "head1" } });
+        gh.get(`/repos/${OWNER}/${REPO}/git/commits/head1`).reply(200, { sha: "head1", tree: { sha: "treeH" } });
+        gh.post(`/repos/${OWNER}/${REPO}/git/blobs`, (b) => (blobs.push(b), true)).reply(201, { sha: "blobC" });
+        gh.post(`/repos/${OWNER}/${REPO}/git/trees`, (b) => (trees.push(b), true)).reply(201, { sha: "treeC" });
+        gh.post(`/repos/${OWNER}/${REPO}/git/commits`, (b) => (commits.push(b), true)).reply(201, { sha: "head2" });
+        gh.patch(`/repos/${OWNER}/${REPO}/git/refs/${branchRef}`, (b) => (moved.push(b), true)).reply(200, {});
+      },
+      { record: false, checkpoint: { testRate: 0.12 } },
+    );
+    expect(day31.checkpoints).toEqual([{ experimentId: 130, days: 30, verdict: "holds" }]);
+    expect(trees).toEqual([{ base_tree: "treeH", tree: [{ path, mode: "100644", type: "blob", sha: "blobC" }] }]);
+    expect(commits).toEqual([{ message: "Decision record: holdout checkpoint day 30 for experiment 130", tree: "treeC", parents: ["head1"] }]);
+    expect(moved).toEqual([{ sha: "head2", force: false }]);
+    expect(blobs[0].content).toContain("- **Day 30** (2026-11-01): **holds** — shipped vs holdout +20.0%");
+    expect(parseDecisionRecord(blobs[0].content)?.checkpoints.map((c) => c.days)).toEqual([30]);
+
+    // Day 61, pull request merged: one comment on it with the checkpoint.
+    const comments: any[] = [];
+    const day61 = await scanAt(
+      61,
+      (gh) => {
+        gh.get(`/repos/${OWNER}/${REPO}/pulls/77`).reply(200, { number: 77, state: "closed", merged_at: "2026-10-05T00:00:00Z", head: { sha: "head2", ref: "experiment-hygiene/record-130" } });
+        gh.get(`/repos/${OWNER}/${REPO}/issues/77/comments`).query({ per_page: "100" }).reply(200, []);
+        gh.post(`/repos/${OWNER}/${REPO}/issues/77/comments`, (b) => (comments.push(b), true)).reply(201, { id: 1 });
+      },
+      { record: false, checkpoint: { testRate: 0.108 } },
+    );
+    expect(day61.checkpoints).toEqual([{ experimentId: 130, days: 60, verdict: "decays" }]);
+    expect(comments).toHaveLength(1);
+    expect(comments[0].body).toContain("<!-- experiment-hygiene:checkpoint:130:60 -->");
+    expect(comments[0].body).toContain("### Holdout checkpoint, day 60: One-page checkout &lt;b&gt;");
+    expect(comments[0].body).toContain("**decays** — shipped vs holdout +8.0%");
+
+    // Day 62: nothing due, nothing written.
+    const day62 = await scanAt(62, () => {}, { record: false });
+    expect(day62.checkpoints).toEqual([]);
   });
 });

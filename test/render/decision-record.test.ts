@@ -191,3 +191,21 @@ describe("holdout checkpoints", () => {
     expect(dueCheckpoints({ ...s, shippedLift: null }, [30], at(40))).toEqual([]);
   });
 });
+
+describe("pruneRecordStore", () => {
+  it("keeps at most 40 entries, dropping only old ones with no checkpoint left", async () => {
+    const { pruneRecordStore, MAX_STORED_RECORDS } = await import("../../src/pipeline/records.js");
+    const { DEFAULT_CONFIG } = await import("../../src/config/schema.js");
+    const now = new Date("2027-06-01T00:00:00Z");
+    const store = new Map();
+    for (let id = 1; id <= 45; id++) {
+      const at = new Date(Date.UTC(2026, 0, id)).toISOString();
+      // Ids 1–3 still have checkpoints to fire (holdout, shipped, none fired): never dropped.
+      const s = summary({ experimentId: id, endDate: at, holdout: id <= 3 ? { id: 7, name: "h", rolloutPercentage: 10 } : null, conclusion: { ...summary().conclusion, experimentId: id, at } });
+      store.set(id, { summary: s, pullRequest: null, note: null });
+    }
+    pruneRecordStore(store, DEFAULT_CONFIG.records, now);
+    expect(store.size).toBe(MAX_STORED_RECORDS);
+    expect([...store.keys()].slice(0, 4)).toEqual([1, 2, 3, 9]);
+  });
+});
