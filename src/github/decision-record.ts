@@ -117,7 +117,8 @@ async function commitFiles(octokit: GitHubClient, repo: RepoRef, parentSha: stri
  * (base_tree), `POST git/commits`, `POST git/refs`, `POST pulls`.
  *
  * When the branch already exists (422 from `POST git/refs`, e.g. an earlier run stopped before the pull
- * request), the pull request is opened from the existing branch.
+ * request), the pull request is opened from the existing branch; when the pull request already exists
+ * (422 from `POST pulls`, an overlapping run), its number is returned.
  *
  * @returns the pull request's number
  * @throws RecordPermissionError on a 403; Octokit's RequestError otherwise
@@ -134,10 +135,18 @@ export async function openRecordPullRequest(
   } catch (err) {
     if (status(err) !== 422) throw err;
   }
-  const { data: pr } = await asPermission("open a pull request", () =>
-    octokit.rest.pulls.create({ ...repo, title: opts.title, head: opts.branch, base: opts.base, body: opts.body, maintainer_can_modify: true }),
-  );
-  return pr.number;
+  try {
+    const { data: pr } = await asPermission("open a pull request", () =>
+      octokit.rest.pulls.create({ ...repo, title: opts.title, head: opts.branch, base: opts.base, body: opts.body, maintainer_can_modify: true }),
+    );
+    return pr.number;
+  } catch (err) {
+    // 422 "A pull request already exists": an overlapping run opened it a moment ago.
+    if (status(err) !== 422) throw err;
+    const existing = await findRecordPullRequest(octokit, repo, opts.branch);
+    if (!existing) throw err;
+    return existing.number;
+  }
 }
 
 /**
