@@ -189,15 +189,22 @@ async function scanOneRepository(
     const links = (id: number) => ({ experimentUrl: experimentUrl(project.host, project.projectId, id) });
     let base: Promise<string> | null = scanRef === null ? null : Promise.resolve(scanRef);
     const defaultBranch = () => (base ??= octokit.rest.repos.get({ owner: repo.owner, repo: repo.repo }).then((r) => r.data.default_branch));
-    result.records = await recordConcludedExperiments(
-      { octokit, repo, config, base: defaultBranch, botLogin: opts.botLogin, links, log },
-      store,
-      {
-        posthog: opts.posthog,
-        now: opts.now,
-        experiments: project.state.experiments.filter((e) => scopeFlagKeys === null || scopeFlagKeys.has(e.flagKey)),
-      },
-    );
+    try {
+      result.records = await recordConcludedExperiments(
+        { octokit, repo, config, base: defaultBranch, botLogin: opts.botLogin, links, log },
+        store,
+        {
+          posthog: opts.posthog,
+          now: opts.now,
+          experiments: project.state.experiments.filter((e) => scopeFlagKeys === null || scopeFlagKeys.has(e.flagKey)),
+        },
+      );
+    } catch (err) {
+      // Records are retried by the next scan; what was written so far is in the store, and the issues
+      // still converge.
+      if (err instanceof DeadlineExceededError) throw err;
+      log.error({ repository: result.repository, err: (err as Error).message }, "decision records failed; the next scan retries");
+    }
     records = dashboardRecordsSection(store, links, config.records.holdout_checkpoints_days) || undefined;
   }
   const plan = planRepositoryIssues({

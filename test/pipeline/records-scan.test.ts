@@ -440,3 +440,22 @@ describe("holdout checkpoints on the record's pull request", () => {
     expect(day62.checkpoints).toEqual([]);
   });
 });
+
+describe("a GitHub failure while recording", () => {
+  it("is confined to the records: the issues still converge and the next scan retries", async () => {
+    const now = new Date(SHIPPED_AT.getTime() + 2 * DAY);
+    const project = shippedProject(now);
+    const gh = nock(GH);
+    gh.get(configPath).reply(200, "reports:\n  enabled: true\n  scope: all\n");
+    const issues = issueStore(gh, now);
+    gh.get(`/repos/${OWNER}/${REPO}/pulls`).query(true).reply(502, { message: "Bad gateway" });
+    const ph = nock(POSTHOG);
+    nockFlags(ph, project);
+    nockArchivedFlags(ph, project);
+    nockExperimentList(ph, project);
+    const result = await runScan([target()], { posthog: posthog(), now, botLogin: BOT });
+    expect(result.repositories[0]!.error).toBeNull();
+    expect(result.repositories[0]!.records).toBeUndefined();
+    expect(issues).toEqual([]); // nothing recorded, so no dashboard is needed yet
+  });
+});
