@@ -39,6 +39,8 @@ import { fetchPullRequestChanges } from "../github/pull-request-changes.js";
 import { ConfigReadError, loadRepoConfig, webOrigin } from "../github/repo-config.js";
 import type { Logger, RepoRef } from "../github/types.js";
 import type { Experiment } from "../model.js";
+import { loadRecordStore, saveRecordStore, writeDecisionRecord } from "../pipeline/records.js";
+import { experimentUrl } from "../render/links.js";
 import {
   acknowledgementCloseComment,
   describeAcknowledgement,
@@ -445,7 +447,62 @@ async function change(command: ChangeCommand, run: Run): Promise<string> {
     { ...plan, status: "executed" },
     `_Confirmed by @\u200B${run.author} at ${now.toISOString()} and applied._`,
   );
-  return renderExecuted(run.ctx, plan, run.author, now, headSha);
+  const recordLine = await recordConclusion(run, plan, report, now, where);
+  const executed = renderExecuted(run.ctx, plan, run.author, now, headSha);
+  return recordLine ? `${executed.trimEnd()}\n\n${recordLine}\n` : executed;
+}
+
+/**
+ * After a confirmed change: the decision record (records.mode) naming who asked and who confirmed. Never
+ * fails the command: a GitHub failure is logged and the reply says the next scan writes the record.
+ *
+ * @returns one Markdown line for the reply, or null when records are off
+ */
+async function recordConclusion(run: Run, plan: ChangePlan, report: ExperimentReport, now: Date, where: string): Promise<string | null> {
+  if (!run.config.records.enabled) return null;
+  const posthog = run.posthog;
+  const links = (id: number) => ({ experimentUrl: posthog ? experimentUrl(posthog.host, posthog.projectId, id) : null });
+  const target = {
+    octokit: run.context.octokit,
+    repo: run.repo,
+    config: run.config,
+    base: async () => run.context.payload.repository.default_branch,
+    botLogin: run.botLogin,
+    links,
+    log: run.log,
+  };
+  const conclusion = plan.steps.find((s) => s.kind !== "deactivate-flag") as { conclusion?: string } | undefined;
+  try {
+    const { store, managed } = await loadRecordStore(target, run.config.reports.labels);
+    const outcome = await writeDecisionRecord(
+      target,
+      store,
+      { ...report.experiment, endDate: report.experiment.endDate ?? now.toISOString() },
+      report.decision,
+      {
+        experimentId: plan.experimentId,
+        decidedBy: { kind: "command", action: plan.action, requestedBy: plan.requestedBy, confirmedBy: run.author, where },
+        shippedVariant: plan.steps.some((s) => s.kind === "ship-variant") ? plan.variant : null,
+        outcome: conclusion?.conclusion ?? null,
+        at: now.toISOString(),
+      },
+    );
+    switch (outcome.kind) {
+      case "disabled":
+        return null;
+      case "pull_request":
+        return `Decision record: #${outcome.pullRequest}.`;
+      case "exists":
+        return outcome.pullRequest !== null ? `Decision record: already in #${outcome.pullRequest}.` : "Decision record: already written.";
+      case "dashboard": {
+        const issue = await saveRecordStore(target, store, { labels: run.config.reports.labels, now, managed });
+        return `Decision record: on the dashboard, #${issue}.${outcome.note ? ` ${outcome.note}` : ""}`;
+      }
+    }
+  } catch (err) {
+    run.log.warn({ err: (err as Error).message, experiment_id: plan.experimentId }, "decision record not written");
+    return "The decision record could not be written just now; the next scheduled scan writes it.";
+  }
 }
 
 type AckCommand = Extract<ChatCommand, { name: "ack" | "snooze" }>;

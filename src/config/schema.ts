@@ -148,6 +148,37 @@ export const autopilotSchema = z
   })
   .strict();
 
+/**
+ * Decision records (docs/decision-records.md): one Markdown record per concluded experiment, as a pull
+ * request adding `<path>/<id>-<slug>.md` (and the index `<path>/README.md`), or as an entry on the hygiene
+ * dashboard. Written by scheduled scans (repositories with `reports.enabled`) and by a confirmed
+ * `/experiment promote|rollback`.
+ */
+export const recordsSchema = z
+  .object({
+    enabled: z.boolean().default(true).describe("Write a decision record when an experiment in scope concludes."),
+    mode: z
+      .enum(["pull_request", "dashboard"])
+      .default("pull_request")
+      .describe(
+        "'pull_request': a pull request adds the record under records.path (falls back to the dashboard when the app may not write contents); 'dashboard': an entry on the hygiene dashboard issue.",
+      ),
+    path: z
+      .string()
+      .min(1)
+      .regex(/^(?!\/)(?!.*\.\.)[A-Za-z0-9._\/-]+$/, { error: "records.path must be a relative folder such as docs/experiments" })
+      .default("docs/experiments")
+      .describe("Folder of the decision records and their index (README.md), relative to the repository root."),
+    lookback_days: positiveInt("records.lookback_days", 1)
+      .default(30)
+      .describe("Scans record experiments that concluded at most this many days ago (older ones are history)."),
+    holdout_checkpoints_days: z
+      .array(positiveInt("records.holdout_checkpoints_days[]", 1))
+      .default([30, 60, 90])
+      .describe("Days after the ship date at which a shipped experiment with a holdout is compared with its holdout."),
+  })
+  .strict();
+
 /** The whole configuration file. */
 export const configSchema = z
   .object({
@@ -171,6 +202,7 @@ export const configSchema = z
     decision: decisionSchema.prefault({}),
     reports: reportsSchema.prefault({}),
     autopilot: autopilotSchema.prefault({}),
+    records: recordsSchema.prefault({}),
     max_data_age_hours: z
       .number({ error: "max_data_age_hours must be a number" })
       .positive({ error: "max_data_age_hours must be positive" })
@@ -187,6 +219,7 @@ export type Config = z.infer<typeof configSchema>;
 export type DecisionConfig = z.infer<typeof decisionSchema>;
 export type ReportsConfig = z.infer<typeof reportsSchema>;
 export type AutopilotConfig = z.infer<typeof autopilotSchema>;
+export type RecordsConfig = z.infer<typeof recordsSchema>;
 
 /** The default configuration (what an absent file means). */
 export const DEFAULT_CONFIG: Config = configSchema.parse({});

@@ -52,6 +52,8 @@ export interface PlanInput {
   liftHistory?: LiftHistoryStore;
   reports: ReportsConfig;
   detectors?: Partial<DetectorConfig>;
+  /** The dashboard's decision-records section with its hidden store (`src/pipeline/records.ts`); default none. */
+  records?: string;
 }
 
 /** The plan for one repository. */
@@ -184,7 +186,7 @@ export function planRepositoryIssues(input: PlanInput): RepositoryPlan {
     desired.push({ dedupeKey: f.dedupeKey, title, body, labels: [...labels, f.kind], escalation: f.escalation });
   }
   const lifecycle = findings.filter((x) => x.severity === "P3");
-  if (lifecycle.length > 0 || memory.size > 0 || acknowledgements.size > 0) {
+  if (lifecycle.length > 0 || memory.size > 0 || acknowledgements.size > 0 || !!input.records) {
     const { title, body } = renderDashboardIssue(lifecycle, links);
     desired.push({
       dedupeKey: DASHBOARD_KEY,
@@ -193,6 +195,7 @@ export function planRepositoryIssues(input: PlanInput): RepositoryPlan {
         body.trimEnd(),
         renderMemory(memory, project),
         ...(acknowledgements.size > 0 ? [renderAcknowledgements(acknowledgements, project)] : []),
+        ...(input.records ? [input.records.trimEnd()] : []),
         memoryMarker(memory),
         ...(acknowledgements.size > 0 ? [acknowledgementsMarker(acknowledgements)] : []),
         ...(liftHistory.size > 0 ? [liftHistoryMarker(liftHistory)] : []),

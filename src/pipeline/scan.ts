@@ -25,6 +25,9 @@ import { DeadlineExceededError, withDeadline } from "../deadline.js";
 import { parseAutopilotKey, type AutopilotAction } from "../autopilot/rules.js";
 import { autopilotActive, evaluateAutopilot, runAutopilotActions } from "./autopilot.js";
 import { guardOctokit } from "../github/deadline.js";
+import { experimentUrl } from "../render/links.js";
+import { parseRecordStore } from "../render/decision-record.js";
+import { dashboardRecordsSection, recordConcludedExperiments, type ScanRecordsResult } from "./records.js";
 
 /** An Octokit with REST methods and @probot/octokit-plugin-config (Probot's has it built in). */
 export type ScanOctokit = GitHubClient & ConfigApi;
@@ -76,6 +79,8 @@ export interface RepositoryScanResult {
   autopilot: AutopilotAction[];
   /** Autopilot evaluations: experiment, step and why nothing was done. */
   autopilotEvaluations: { experimentId: number; step: string; notes: string[] }[];
+  /** Decision records written or found, and holdout checkpoints fired (absent when records are off). */
+  records?: ScanRecordsResult;
   /** A failure confined to this repository (the scan went on with the others). */
   error: string | null;
 }
@@ -185,6 +190,7 @@ async function scanOneRepository(
   let scopeFlagKeys: Set<string> | null = null;
   let codeReferences: Map<string, { file: string; line: number }[]> | undefined;
   let codeLink: ((ref: { file: string; line: number }) => string | null) | undefined;
+  let scanRef: string | null = null;
   if (config.reports.scope === "referenced") {
     const scan = await scanRepository(octokit, repo, project.state.flags.map((f) => f.key), {
       ignorePaths: config.ignore_paths,
@@ -193,15 +199,41 @@ async function scanOneRepository(
     scopeFlagKeys = new Set(scan.byFlag.keys());
     codeReferences = new Map([...scan.byFlag].map(([k, refs]) => [k, refs.map((r) => ({ file: r.file, line: r.line }))]));
     const ref = scan.sha ?? scan.ref;
+    scanRef = scan.ref;
     codeLink = (r) => codeUrl(opts.serverUrl ?? "https://github.com", repo, ref, { flagKey: "", file: r.file, line: r.line });
   }
   const managed = await listManagedIssues(octokit, repo, opts.botLogin, label);
   const dashboard = managed
     .filter((i) => i.key === DASHBOARD_KEY)
     .sort((a, b) => Number(b.open) - Number(a.open) || b.number - a.number)[0];
+  let records: string | undefined;
+  if (config.records.enabled && opts.dryRun !== true) {
+    const store = parseRecordStore(dashboard?.body);
+    const links = (id: number) => ({ experimentUrl: experimentUrl(project.host, project.projectId, id) });
+    let base: Promise<string> | null = scanRef === null ? null : Promise.resolve(scanRef);
+    const defaultBranch = () => (base ??= octokit.rest.repos.get({ owner: repo.owner, repo: repo.repo }).then((r) => r.data.default_branch));
+    try {
+      result.records = await recordConcludedExperiments(
+        { octokit, repo, config, base: defaultBranch, botLogin: opts.botLogin, links, log },
+        store,
+        {
+          posthog: opts.posthog,
+          now: opts.now,
+          experiments: project.state.experiments.filter((e) => scopeFlagKeys === null || scopeFlagKeys.has(e.flagKey)),
+        },
+      );
+    } catch (err) {
+      // Records are retried by the next scan; what was written so far is in the store, and the issues
+      // still converge.
+      if (err instanceof DeadlineExceededError) throw err;
+      log.error({ repository: result.repository, err: (err as Error).message }, "decision records failed; the next scan retries");
+    }
+    records = dashboardRecordsSection(store, links, config.records.holdout_checkpoints_days) || undefined;
+  }
   const plan = planRepositoryIssues({
     project,
     scopeFlagKeys,
+    ...(records ? { records } : {}),
     memory: parseMemory(dashboard?.body),
     acknowledgements: parseAcknowledgements(dashboard?.body),
     liftHistory: mergeLiftHistories(managed.filter((i) => i.open).map((i) => parseLiftHistory(i.body))),
