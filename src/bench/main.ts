@@ -1,8 +1,9 @@
 /**
  * `npm run bench`: prints every benchmark's figures (no assertions; these machines are noisy, so read
- * medians and ratios). Optional arguments: `npm run bench -- matcher|pr|scan|chatops|peeking|all`.
+ * medians and ratios). Optional arguments: `npm run bench -- matcher|pr|scan|chatops|peeking|load|all`.
  */
 import { benchChatops } from "./chatops.js";
+import { benchLoad } from "./load-bench.js";
 import { benchMatcher } from "./matcher.js";
 import { benchPeeking } from "./peeking.js";
 import { benchPullRequest } from "./pull-request.js";
@@ -31,4 +32,8 @@ if (which === "all" || which === "chatops") {
 if (which === "all" || which === "peeking") {
   line("repeated looks: false promote/rollback rate (A/A) and power (A/B +10 %), sequential inference on and off");
   benchPeeking();
+}
+if (which === "all" || which === "load") {
+  line("queue under load: 2 web + 2 worker processes on one Redis, 500 deliveries over 50 PRs (needs redis-server)");
+  await benchLoad({ posthogLatencyMs: process.argv[3] === undefined ? 20 : Number(process.argv[3]) });
 }

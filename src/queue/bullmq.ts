@@ -244,6 +244,9 @@ export class BullMqQueue implements JobQueue {
       return "handled";
     }
     const redis = this.opts.producer;
+    const analysis = isPullRequestAnalysis(event);
+    // Superseded already: skip without waiting for the PR's lock (checked again under the lock).
+    if (analysis && (await this.superseded(event.id, target))) return "superseded";
     const lockKey = this.key("lock", target);
     const lockToken = randomUUID();
     const got = await redis.set(lockKey, lockToken, "PX", this.s.lockMs, "NX");
@@ -256,19 +259,21 @@ export class BullMqQueue implements JobQueue {
       redis.eval(RENEW, 1, lockKey, lockToken, String(this.s.lockMs)).catch(() => undefined);
     }, Math.floor(this.s.lockMs / 3));
     try {
-      if (isPullRequestAnalysis(event)) {
-        const latest = await redis.get(this.key("pr-latest", target));
-        if (latest !== null && latest !== event.id) {
-          this.opts.log.debug({ delivery: event.id, target, newest: latest }, "PR analysis superseded by a newer delivery; skipped");
-          return "superseded";
-        }
-      }
+      if (analysis && (await this.superseded(event.id, target))) return "superseded";
       await handlers.deliver(event);
       return "handled";
     } finally {
       clearInterval(renew);
       await redis.eval(RELEASE, 1, lockKey, lockToken).catch(() => undefined);
     }
+  }
+
+  /** Whether a newer delivery for `target` arrived after delivery `id` (logged at debug). */
+  private async superseded(id: string, target: string): Promise<boolean> {
+    const latest = await this.opts.producer.get(this.key("pr-latest", target));
+    if (latest === null || latest === id) return false;
+    this.opts.log.debug({ delivery: id, target, newest: latest }, "PR analysis superseded by a newer delivery; skipped");
+    return true;
   }
 
   async close(): Promise<void> {
