@@ -179,8 +179,8 @@ export class BullMqQueue implements JobQueue {
   }
 
   /**
-   * Creates the worker (when `opts.worker`) and upserts the scan scheduler (every replica upserts the same
-   * id, so there is one; `scanEveryMs` 0 removes it). Resolves once the scheduler is stored; while Redis
+   * Creates the worker (when `opts.worker`) and stores the scan scheduler unless it exists with this
+   * interval (every replica uses the same id, so there is one; `scanEveryMs` 0 removes it). Resolves once the scheduler is stored; while Redis
    * is unreachable it retries every 2 s, logging each failure at `warn`, until {@link close}.
    */
   async start(handlers: JobHandlers, opts: { worker: boolean; scanEveryMs: number }): Promise<void> {
@@ -188,6 +188,10 @@ export class BullMqQueue implements JobQueue {
     for (;;) {
       try {
         if (opts.scanEveryMs > 0) {
+          // Upsert only when missing or changed: re-upserting on every replica start would start a new
+          // tick (and a scan) at each deploy. A new scheduler's first scan runs at once.
+          const existing = await this.queue.getJobScheduler(SCAN_SCHEDULER_ID);
+          if (existing && Number(existing.every) === opts.scanEveryMs) return;
           await this.queue.upsertJobScheduler(SCAN_SCHEDULER_ID, { every: opts.scanEveryMs }, {
             name: "scan",
             data: {},
