@@ -101,7 +101,7 @@ const RENEW = `if redis.call("GET", KEYS[1]) == ARGV[1] then return redis.call("
 export interface BullMqQueueOptions {
   /** Connection for the producer and locks; made with `createRedis(url, { failFast: true })` for a web tier. */
   producer: Redis;
-  /** Connection the worker duplicates (blocking commands); made with `createRedis(url)`. Default: `producer`'s options without fail-fast. */
+  /** Connection the worker duplicates (blocking commands); made with `createRedis(url)`. Both are closed by {@link BullMqQueue.close}. */
   worker: Redis;
   settings: BullMqSettings;
   log: Logger;
@@ -284,5 +284,7 @@ export class BullMqQueue implements JobQueue {
     this.closed = true;
     await this.workerInstance?.close();
     await this.queue.close();
+    // The connections are this queue's (BullMQ leaves connections it was given open).
+    await Promise.all([this.opts.producer.quit(), this.opts.worker.quit()].map((p) => p.catch(() => undefined)));
   }
 }
