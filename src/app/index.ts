@@ -19,6 +19,10 @@ import { appBotLogin, installationTargets, numberFromEnv } from "./scan.js";
 import { createScheduler, scanTriggerHandler, type Scheduler } from "./scheduler.js";
 import { redactLogOutput, redactorFromEnv } from "../redact.js";
 import { installWebhookGuard } from "./webhook-guard.js";
+import { BullMqQueue, bullMqSettingsFromEnv, InProcessQueue, type JobQueue, type QueuedEvent } from "../queue/index.js";
+import { createRedis } from "../queue/redis.js";
+
+export { keyedQueue } from "../queue/index.js";
 
 /** Options of {@link createApp}. */
 export interface AppOptions {
@@ -38,24 +42,14 @@ export interface AppOptions {
   env?: Record<string, string | undefined>;
   /** Receives the scheduler once created (tests, graceful shutdown). */
   onScheduler?: (scheduler: Scheduler) => void;
-}
-
-/**
- * Serialise work per key (one PR at a time within this process), so `synchronize` and a redelivery
- * racing each other cannot both create a comment.
- */
-export function keyedQueue() {
-  const tails = new Map<string, Promise<unknown>>();
-  return function run<T>(key: string, task: () => Promise<T>): Promise<T> {
-    const prev = tails.get(key) ?? Promise.resolve();
-    const next = prev.catch(() => undefined).then(task);
-    const tail = next.catch(() => undefined);
-    tails.set(key, tail);
-    void tail.then(() => {
-      if (tails.get(key) === tail) tails.delete(key);
-    });
-    return next;
-  };
+  /**
+   * Which work this process does when `REDIS_URL` is set (docs/scaling.md): `"all"` (default for a
+   * server: answer webhooks and run a worker, unless `QUEUE_ROLE=web`), `"worker"` (`npm run worker`: run
+   * jobs, no HTTP server). Without `REDIS_URL` everything runs in process and this is ignored.
+   */
+  role?: "all" | "worker";
+  /** Receives the job queue once created (tests, graceful shutdown). */
+  onQueue?: (queue: JobQueue) => void;
 }
 
 /**
@@ -150,13 +144,11 @@ export function createApp(options: AppOptions = {}): ApplicationFunction {
       });
       return slug;
     };
-    const queue = keyedQueue();
-
     app.on(
       ["pull_request.opened", "pull_request.synchronize", "pull_request.reopened", "pull_request.ready_for_review"],
       async (context) => {
         const key = `${context.payload.repository.full_name}#${context.payload.pull_request.number}`;
-        await queue(key, () =>
+        await jobs.exclusive(key, () =>
           underDeadline(
             eventOf(context),
             {
@@ -185,7 +177,7 @@ export function createApp(options: AppOptions = {}): ApplicationFunction {
     let writesLogged = false;
     app.on("issue_comment.created", async (context) => {
       const key = `${context.payload.repository.full_name}#${context.payload.issue.number}`;
-      await queue(key, () =>
+      await jobs.exclusive(key, () =>
         underDeadline(
           eventOf(context),
           {
@@ -219,35 +211,49 @@ export function createApp(options: AppOptions = {}): ApplicationFunction {
       context.log.info({ installation: context.payload.installation.id }, "installed; waiting for pull requests");
     });
 
-    // Scheduled hygiene scans: one at a time per process.
-    const scheduler = createScheduler({
-      intervalMs: numberFromEnv(env, "SCAN_INTERVAL_HOURS", 24) * 3_600_000,
-      log: app.log,
-      scan: async (reason) => {
-        const client = getPostHog();
-        if (!client) return;
-        const capture = findingCaptureFromEnv(env);
-        try {
-          const result = await runScan(installationTargets(app, deadlines.githubRequestMs), {
-            posthog: client,
-            now: now(),
-            botLogin: await botLogin(),
-            capture,
-            watchCap: numberFromEnv(env, "SCAN_WATCH_CAP", 10),
-            callBudget: numberFromEnv(env, "SCAN_CALL_BUDGET", 200),
-            repositoryDeadlineMs: deadlines.scanRepositoryMs,
-            writesAllowed: writes().allowed,
-            log: app.log,
-          });
-          app.log.info(
-            { reason, repositories: result.repositories.length, posthog_requests: result.posthogRequests },
-            "hygiene scan summary",
-          );
-        } finally {
-          await capture?.shutdown();
-        }
-      },
-    });
+    // Scheduled hygiene scans: one at a time per process (in process), one per tick across replicas (BullMQ).
+    const scan = async (reason: string): Promise<void> => {
+      const client = getPostHog();
+      if (!client) return;
+      const capture = findingCaptureFromEnv(env);
+      try {
+        const result = await runScan(installationTargets(app, deadlines.githubRequestMs), {
+          posthog: client,
+          now: now(),
+          botLogin: await botLogin(),
+          capture,
+          watchCap: numberFromEnv(env, "SCAN_WATCH_CAP", 10),
+          callBudget: numberFromEnv(env, "SCAN_CALL_BUDGET", 200),
+          repositoryDeadlineMs: deadlines.scanRepositoryMs,
+          writesAllowed: writes().allowed,
+          log: app.log,
+        });
+        app.log.info(
+          { reason, repositories: result.repositories.length, posthog_requests: result.posthogRequests },
+          "hygiene scan summary",
+        );
+      } finally {
+        await capture?.shutdown();
+      }
+    };
+    const scanEveryMs = numberFromEnv(env, "SCAN_INTERVAL_HOURS", 24) * 3_600_000;
+    const scheduler = createScheduler({ intervalMs: scanEveryMs, log: app.log, scan });
+    // The job queue (src/queue): in process without REDIS_URL (today's behaviour), BullMQ with it.
+    const redisUrl = env["REDIS_URL"]?.trim();
+    const jobs: JobQueue = redisUrl
+      ? new BullMqQueue({
+          producer: createRedis(redisUrl, { failFast: true, connectionName: "experiment-hygiene:producer" }),
+          worker: createRedis(redisUrl, { connectionName: "experiment-hygiene:worker" }),
+          settings: bullMqSettingsFromEnv(env),
+          log: app.log,
+        })
+      : new InProcessQueue({ scheduler });
+    options.onQueue?.(jobs);
+    if (jobs.kind === "bullmq") {
+      // The route verifies, shape-checks, stores the delivery and answers 202 (503 when Redis is down).
+      installWebhookGuard(app, redact, { enqueue: (event) => jobs.enqueue(event) });
+    }
+
     options.onScheduler?.(scheduler);
     // Under a real server, `addHandler` registers the trigger route (or a no-op when no secret is set);
     // without one (probot.load in tests, middleware mode) it throws, and neither route nor timer starts.
@@ -258,6 +264,22 @@ export function createApp(options: AppOptions = {}): ApplicationFunction {
     } catch {
       serving = false;
     }
-    if (serving) scheduler.start();
+    const role = options.role ?? (env["QUEUE_ROLE"]?.trim() === "web" ? "web" : "all");
+    const handlers = {
+      deliver: (event: QueuedEvent) => app.receive(event as never),
+      scan: async (reason: string) => {
+        const started = Date.now();
+        app.log.info({ reason }, "hygiene scan started");
+        await scan(reason);
+        app.log.info({ reason, ms: Date.now() - started }, "hygiene scan finished");
+      },
+    };
+    if (jobs.kind === "in-process") {
+      void jobs.start(handlers, { worker: serving, scanEveryMs });
+    } else if (serving || options.role === "worker") {
+      jobs.start(handlers, { worker: role !== "web", scanEveryMs }).catch((err: unknown) => {
+        app.log.error({ err: (err as Error).message }, "job queue did not start");
+      });
+    }
   };
 }

@@ -11,7 +11,10 @@
  *    constant time by @octokit/webhooks' `verify`) — 401 when it does not match;
  * 5. only then JSON parsing (400 on invalid JSON) and the payload shape (400, {@link payloadProblem});
  * 6. dispatch through `webhooks.receive` (no second verification), answering 200, or 202 after 9 s
- *    while the handlers keep running (as @octokit/webhooks does), or 500 with a fixed sentence.
+ *    while the handlers keep running (as @octokit/webhooks does), or 500 with a fixed sentence. With a
+ *    job queue (`enqueue`, docs/scaling.md) the delivery is stored instead: 202 once stored, 200 for a
+ *    redelivery already stored, 503 when the queue cannot store it (GitHub marks the delivery failed,
+ *    so it can be redelivered; nothing is dropped silently).
  *
  * Response bodies are short fixed sentences (plus the redacted field list of a malformed payload); no
  * stack, no error text from a handler, no payload. Logging: a rejected delivery gets one `warn` line with
@@ -58,6 +61,12 @@ export interface WebhookGuardOptions {
   bodyTimeoutMs?: number;
   /** Answer 202 after this many ms while handlers still run (GitHub waits 10 s). Default 9,000. */
   responseTimeoutMs?: number;
+  /**
+   * Store a verified, shape-checked delivery for workers instead of running the handlers here
+   * (`JobQueue.enqueue`): resolves `"queued"` (answer 202) or `"duplicate"` (200); a rejection is
+   * answered 503.
+   */
+  enqueue?: (event: { id: string; name: string; payload: unknown }) => Promise<"queued" | "duplicate">;
 }
 
 type Middleware = (req: IncomingMessage, res: ServerResponse, next?: () => void) => Promise<boolean>;
@@ -193,6 +202,19 @@ export function createWebhookGuard(opts: WebhookGuardOptions): Middleware {
     if (problem) return reject(400, problem, "malformed payload", bytes, false);
 
     log.debug({ ...where, bytes }, "webhook delivery accepted");
+    if (opts.enqueue) {
+      let stored: "queued" | "duplicate";
+      try {
+        stored = await opts.enqueue({ id, name, payload });
+      } catch (err) {
+        log.error(
+          { ...where, bytes, err: err instanceof Error ? err.message : String(err) },
+          "could not queue the delivery; answered 503 so GitHub marks it failed and it can be redelivered",
+        );
+        return send(res, 503, `the job queue is unavailable; delivery ${id.slice(0, 80)} was not stored, redeliver it later`);
+      }
+      return stored === "duplicate" ? send(res, 200, "duplicate delivery; already queued") : send(res, 202, "queued");
+    }
     const event = { id, name } as { id: string; name: never; payload: never };
     // Non-enumerable: handlers read `event.payload`, error serialisers (which walk `error.event`) skip it.
     Object.defineProperty(event, "payload", { value: payload, enumerable: false });
@@ -248,7 +270,7 @@ export interface GuardableProbot {
 export function installWebhookGuard(
   probot: GuardableProbot,
   redact: Redactor,
-  options: Pick<WebhookGuardOptions, "maxBodyBytes" | "bodyTimeoutMs" | "responseTimeoutMs"> = {},
+  options: Pick<WebhookGuardOptions, "maxBodyBytes" | "bodyTimeoutMs" | "responseTimeoutMs" | "enqueue"> = {},
 ): void {
   probot.getNodeMiddleware = async (opts: { log?: unknown; path?: string } = {}) =>
     createWebhookGuard({

@@ -1,9 +1,10 @@
 /**
  * `npm run bench`: prints every benchmark's figures (no assertions; these machines are noisy, so read
- * medians and ratios). Optional arguments: `npm run bench -- matcher|pr|scan|chatops|peeking|autopilot|all`.
+ * medians and ratios). Optional arguments: `npm run bench -- matcher|pr|scan|chatops|peeking|autopilot|load|all`.
  */
 import { benchAutopilot } from "./autopilot.js";
 import { benchChatops } from "./chatops.js";
+import { benchLoad } from "./load-bench.js";
 import { benchMatcher } from "./matcher.js";
 import { benchPeeking } from "./peeking.js";
 import { benchPullRequest } from "./pull-request.js";
@@ -36,4 +37,8 @@ if (which === "all" || which === "peeking") {
 if (which === "all" || which === "autopilot") {
   line("autopilot: false rollbacks of harmless changes (A/A) and how fast a real -10 % regression is rolled back (A/B)");
   benchAutopilot();
+}
+if (which === "all" || which === "load") {
+  line("queue under load: 2 web + 2 worker processes on one Redis, 500 deliveries over 50 PRs (needs redis-server)");
+  await benchLoad({ posthogLatencyMs: process.argv[3] === undefined ? 20 : Number(process.argv[3]) });
 }

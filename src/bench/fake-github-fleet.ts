@@ -1,0 +1,104 @@
+/**
+ * A fake GitHub REST API on 127.0.0.1 for many repositories and pull requests at once (the load bench
+ * and the queue's load and fault tests): installation tokens, `GET /app`, config files (404: defaults),
+ * every PR's diff (the same `diff` for all), and the PR comments (list, create, update). It records every
+ * comment write with its time, so a test can check "exactly one comment per PR, showing its newest head"
+ * and a bench can measure the time to the comment.
+ */
+import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
+import type { AddressInfo } from "node:net";
+
+/** One stored comment. */
+export interface FleetComment {
+  id: number;
+  /** `owner/repo#number` */
+  target: string;
+  body: string;
+  user: { login: string };
+}
+
+/** One comment write: creation or update, with `Date.now()` when it was stored. */
+export interface FleetWrite {
+  at: number;
+  kind: "create" | "update";
+  target: string;
+  body: string;
+}
+
+/** A running fake. */
+export interface FakeGitHubFleet {
+  url: string;
+  /** Number of requests served. */
+  requestCount: number;
+  /** Number of PR diff reads (one per analysis started). */
+  diffReads: number;
+  comments: FleetComment[];
+  writes: FleetWrite[];
+  close(): Promise<void>;
+}
+
+/**
+ * Start the fake. Input: the diff every PR returns and the app's slug (comments are authored by
+ * `<slug>[bot]`). Any `owner/repo` and PR number is accepted.
+ */
+export async function startFakeGitHubFleet(opts: { diff: string; slug: string }): Promise<FakeGitHubFleet> {
+  const state: FakeGitHubFleet = { url: "", requestCount: 0, diffReads: 0, comments: [], writes: [], close: async () => {} };
+  let nextId = 1;
+  const json = (res: ServerResponse, status: number, body: unknown) => {
+    res.writeHead(status, { "content-type": "application/json" });
+    res.end(JSON.stringify(body));
+  };
+  const readBody = async (req: IncomingMessage): Promise<any> => {
+    const chunks: Buffer[] = [];
+    for await (const c of req) chunks.push(c as Buffer);
+    return chunks.length ? JSON.parse(Buffer.concat(chunks).toString("utf8")) : null;
+  };
+  const server = createServer((req, res) => {
+    void (async () => {
+      state.requestCount++;
+      const p = new URL(req.url ?? "/", "http://x").pathname.replace(/^\/api\/v3/, "");
+      if (req.method === "POST" && /^\/app\/installations\/\d+\/access_tokens$/.test(p)) {
+        return json(res, 201, { token: "ghs_fleet", expires_at: "2099-01-01T00:00:00Z" });
+      }
+      if (req.method === "GET" && p === "/app") return json(res, 200, { id: 1, slug: opts.slug });
+      if (req.method === "GET" && p.includes("/contents/")) return json(res, 404, { message: "Not Found" });
+      let m = p.match(/^\/repos\/([^/]+)\/([^/]+)\/pulls\/(\d+)$/);
+      if (req.method === "GET" && m) {
+        state.diffReads++;
+        res.writeHead(200, { "content-type": "text/plain" });
+        return res.end(opts.diff);
+      }
+      m = p.match(/^\/repos\/([^/]+)\/([^/]+)\/issues\/(\d+)\/comments$/);
+      if (m) {
+        const target = `${m[1]}/${m[2]}#${m[3]}`;
+        if (req.method === "GET") return json(res, 200, state.comments.filter((c) => c.target === target));
+        if (req.method === "POST") {
+          const body = await readBody(req);
+          const c: FleetComment = { id: nextId++, target, body: String(body.body), user: { login: `${opts.slug}[bot]` } };
+          state.comments.push(c);
+          state.writes.push({ at: Date.now(), kind: "create", target, body: c.body });
+          return json(res, 201, { ...c, target: undefined });
+        }
+      }
+      m = p.match(/^\/repos\/([^/]+)\/([^/]+)\/issues\/comments\/(\d+)$/);
+      if (req.method === "PATCH" && m) {
+        const body = await readBody(req);
+        const c = state.comments.find((x) => x.id === Number(m![3]));
+        if (!c) return json(res, 404, { message: "Not Found" });
+        c.body = String(body.body);
+        state.writes.push({ at: Date.now(), kind: "update", target: c.target, body: c.body });
+        return json(res, 200, { ...c, target: undefined });
+      }
+      return json(res, 404, { message: `fake GitHub has no route for ${req.method} ${p}` });
+    })().catch((err: unknown) => json(res, 500, { message: String(err) }));
+  });
+  server.keepAliveTimeout = 1_000;
+  await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
+  state.url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  state.close = () =>
+    new Promise<void>((resolve, reject) => {
+      server.closeAllConnections?.();
+      server.close((err) => (err ? reject(err) : resolve()));
+    });
+  return state;
+}
