@@ -19,6 +19,7 @@ import {
   examplePayload,
   GITHUB,
   nockAppAuth,
+  nockCheckRun,
   nockConfig,
   OWNER,
   PR_NUMBER,
@@ -104,7 +105,7 @@ describe("pull_request deadline", () => {
     });
     const lines: Record<string, unknown>[] = [];
     const probot = makeProbot(lines);
-    await probot.load(createApp({ posthog: stuckOnce, now: () => NOW, env: { PR_HANDLER_DEADLINE_MS: "400" } }));
+    await probot.load(createApp({ posthog: stuckOnce, now: () => NOW, env: { PR_HANDLER_DEADLINE_MS: "1000" } }));
 
     const existing = { id: 2, body: `${PR_COMMENT_MARKER}\nold analysis`, user: { login: BOT_LOGIN } };
     const patched = vi.fn((_body: any) => true);
@@ -112,6 +113,7 @@ describe("pull_request deadline", () => {
     nockConfig(gh, null); // first event
     nockDiff(gh);
     nockConfig(gh, null); // second event
+    nockCheckRun(gh);
     nockDiff(gh);
     gh.get(comments).query({ per_page: "100" }).reply(200, [existing]);
     gh.patch(`/repos/${OWNER}/${REPO}/issues/comments/2`, patched).reply(200, { id: 2 });
@@ -131,7 +133,7 @@ describe("pull_request deadline", () => {
         delivery: "d-stuck",
         event: "pull_request",
         target: `pull_request ${OWNER}/${REPO}#${PR_NUMBER}`,
-        deadline_ms: 400,
+        deadline_ms: 1000,
         setting: "PR_HANDLER_DEADLINE_MS",
       });
       expect(String(abandoned[0]!["msg"])).toContain("the existing comment was left untouched");
@@ -162,6 +164,7 @@ describe("PostHog notice", () => {
     const gh = nockAppAuth();
     for (let i = 0; i < 3; i++) {
       nockConfig(gh, null);
+      nockCheckRun(gh);
       nockDiff(gh);
       gh.get(comments).query({ per_page: "100" }).reply(200, () => (stored ? [stored] : []));
     }
@@ -206,6 +209,7 @@ describe("PostHog notice", () => {
     await probot.load(createApp({ posthog: posthogClient(), now: () => NOW, env: {} }));
     const gh = nockAppAuth();
     nockConfig(gh, null);
+    nockCheckRun(gh);
     nockDiff(gh);
     gh.get(comments)
       .query({ per_page: "100" })
@@ -225,6 +229,7 @@ describe("PostHog notice", () => {
     const posted = vi.fn((_b: any) => true);
     const gh = nockAppAuth();
     nockConfig(gh, null);
+    nockCheckRun(gh);
     nockDiff(gh);
     gh.get(comments).query({ per_page: "100" }).reply(200, []);
     gh.post(comments, posted).reply(201, { id: 1 });
@@ -242,6 +247,7 @@ describe("PostHog notice", () => {
     await probot.load(createApp({ posthog: posthogClient(), now: () => NOW, env: {} }));
     const gh = nockAppAuth();
     nockConfig(gh, null);
+    nockCheckRun(gh);
     nockDiff(gh, NO_FLAGS_DIFF);
     gh.get(comments).query({ per_page: "100" }).reply(200, []);
     nock(POSTHOG).get(flagsPath).query({ limit: "100" }).reply(503, { detail: "down" });
@@ -279,6 +285,7 @@ describe("PostHog trickling its body under the app", () => {
     const posted = vi.fn((_b: any) => true);
     const gh = nockAppAuth(nock(GITHUB));
     nockConfig(gh, null);
+    nockCheckRun(gh);
     nockDiff(gh);
     gh.get(comments).query({ per_page: "100" }).reply(200, []);
     gh.post(comments, posted).reply(201, { id: 3 });
