@@ -15,6 +15,7 @@ import { abortablePostHog } from "../posthog/abortable.js";
 import { addRequestDeadline } from "../github/deadline.js";
 import { DeadlineExceededError, deadlinesFromEnv, withDeadline } from "../deadline.js";
 import { handlePullRequest } from "./pull-request.js";
+import { handlePullRequestMerged } from "./pull-request-merged.js";
 import { appBotLogin, installationTargets, numberFromEnv } from "./scan.js";
 import { createScheduler, scanTriggerHandler, type Scheduler } from "./scheduler.js";
 import { redactLogOutput, redactorFromEnv } from "../redact.js";
@@ -213,6 +214,27 @@ export function createApp(options: AppOptions = {}): ApplicationFunction {
         );
       },
     );
+
+    // A merged PR that changed a running experiment's flag code is recorded for the scan (onset causes).
+    app.on("pull_request.closed", async (context) => {
+      const key = `${context.payload.repository.full_name}#${context.payload.pull_request.number}`;
+      await queue(key, () =>
+        underDeadline(
+          eventOf(context),
+          {
+            handlerMs: deadlines.pullRequestMs,
+            githubRequestMs: deadlines.githubRequestMs,
+            envName: "PR_HANDLER_DEADLINE_MS",
+            abandoned: "the merge was not recorded",
+          },
+          `pull_request.closed ${key}`,
+          async (signal) => {
+            const outcome = await handlePullRequestMerged(context, { posthog: postHogFor(signal), botLogin, now });
+            context.log.debug({ outcome }, "closed pull request handled");
+          },
+        ),
+      );
+    });
 
     // `/experiment …` chat-ops. Only `created`: an edit could change a trusted comment or dodge the
     // permission check, and deletions have nothing to answer.

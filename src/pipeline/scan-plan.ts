@@ -21,6 +21,7 @@ import {
   pruneAcknowledgements,
   type AcknowledgementStore,
 } from "./acknowledgements.js";
+import { codeChangesMarker, pruneCodeChanges, withCodeChangeCause, type CodeChangeStore } from "./code-changes.js";
 
 /** The dedupe key of the per-repository dashboard issue. */
 export const DASHBOARD_KEY = "dashboard";
@@ -42,6 +43,8 @@ export interface PlanInput {
   memory: Map<number, StandingDecision>;
   /** Acknowledgements and snoozes read from the dashboard issue (`/experiment ack|snooze`); default none. */
   acknowledgements?: AcknowledgementStore;
+  /** Merged PRs that changed a running experiment's flag code, read from the dashboard (`code-changes.ts`); default none. */
+  codeChanges?: CodeChangeStore;
   reports: ReportsConfig;
   detectors?: Partial<DetectorConfig>;
 }
@@ -56,6 +59,8 @@ export interface RepositoryPlan {
   acknowledged: Finding[];
   /** The acknowledgements to store (expired snoozes and ended experiments dropped). */
   acknowledgements: AcknowledgementStore;
+  /** The code changes to store (experiments that no longer run dropped). */
+  codeChanges: CodeChangeStore;
   /** Whether this scan could judge an issue key (only those may be closed). */
   inScope(dedupeKey: string): boolean;
   /** Why a no-longer-desired issue is closed. */
@@ -144,10 +149,17 @@ export function planRepositoryIssues(input: PlanInput): RepositoryPlan {
     const e = byId.get(id);
     return !!e && !e.archived && inRepo(e) && (kind === "stale-variants" || isRunning(e));
   });
+  const codeChanges = pruneCodeChanges(input.codeChanges ?? new Map(), (id) => {
+    const e = byId.get(id);
+    return !!e && !e.archived && isRunning(e);
+  });
   const detected = detectAll({ ...project.state, experiments, decisions: memory }, input.detectors).map((f) =>
-    f.kind === "stale-variants" && input.codeReferences?.get(f.flagKey)
-      ? { ...f, codeReferences: input.codeReferences.get(f.flagKey)! }
-      : f,
+    withCodeChangeCause(
+      f.kind === "stale-variants" && input.codeReferences?.get(f.flagKey)
+        ? { ...f, codeReferences: input.codeReferences.get(f.flagKey)! }
+        : f,
+      codeChanges.get(f.experimentId),
+    ),
   );
   const acknowledged = detected.filter((f) => acknowledgementFor(acknowledgements, f.dedupeKey, now) !== null);
   const findings = detected.filter((f) => acknowledgementFor(acknowledgements, f.dedupeKey, now) === null);
@@ -163,7 +175,7 @@ export function planRepositoryIssues(input: PlanInput): RepositoryPlan {
     desired.push({ dedupeKey: f.dedupeKey, title, body, labels: [...labels, f.kind], escalation: f.escalation });
   }
   const lifecycle = findings.filter((x) => x.severity === "P3");
-  if (lifecycle.length > 0 || memory.size > 0 || acknowledgements.size > 0) {
+  if (lifecycle.length > 0 || memory.size > 0 || acknowledgements.size > 0 || codeChanges.size > 0) {
     const { title, body } = renderDashboardIssue(lifecycle, links);
     desired.push({
       dedupeKey: DASHBOARD_KEY,
@@ -174,6 +186,7 @@ export function planRepositoryIssues(input: PlanInput): RepositoryPlan {
         ...(acknowledgements.size > 0 ? [renderAcknowledgements(acknowledgements, project)] : []),
         memoryMarker(memory),
         ...(acknowledgements.size > 0 ? [acknowledgementsMarker(acknowledgements)] : []),
+        ...(codeChanges.size > 0 ? [codeChangesMarker(codeChanges)] : []),
         `${KEYS_PREFIX}${lifecycle.map((f) => f.dedupeKey).join(" ")} -->`,
         "",
       ].join("\n"),
@@ -187,6 +200,7 @@ export function planRepositoryIssues(input: PlanInput): RepositoryPlan {
     memory,
     acknowledged,
     acknowledgements,
+    codeChanges,
     inScope(key) {
       if (key === DASHBOARD_KEY) return true;
       if (acknowledgementFor(acknowledgements, key, now)) return true;

@@ -20,6 +20,7 @@ import type { PostHogApi } from "../posthog/index.js";
 import { loadProjectState, type LoadedProject } from "./project-state.js";
 import { DASHBOARD_KEY, parseDashboardKeys, parseMemory, planRepositoryIssues } from "./scan-plan.js";
 import { parseAcknowledgements } from "./acknowledgements.js";
+import { parseCodeChanges } from "./code-changes.js";
 import { DeadlineExceededError, withDeadline } from "../deadline.js";
 import { guardOctokit } from "../github/deadline.js";
 
@@ -181,6 +182,7 @@ async function scanOneRepository(
     scopeFlagKeys,
     memory: parseMemory(dashboard?.body),
     acknowledgements: parseAcknowledgements(dashboard?.body),
+    codeChanges: parseCodeChanges(dashboard?.body),
     reports: config.reports,
     ...(codeReferences ? { codeReferences } : {}),
     ...(codeLink ? { codeUrl: codeLink } : {}),
