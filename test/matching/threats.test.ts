@@ -237,3 +237,15 @@ it("reports nothing for an ordinary change to a running experiment", () => {
   const all: CodeThreatKind[] = threats(d).map((t) => t.kind);
   expect(all).toEqual([]);
 });
+
+describe("the comment's threats section", () => {
+  it("lists each threat with its linked location, escaped experiment name, what breaks and the fix", async () => {
+    const { codeThreatsSection } = await import("../../src/render/code-threats.js");
+    const named = [experiment({ id: 1, name: "New *checkout* <b>", flagKey: "new-checkout" })];
+    const d = diff("web/c.ts", ["+  const v = posthog.getFeatureFlag('new-checkout')", "+  if (v === 'tset') go()"]);
+    const lines = codeThreatsSection(threats(d, named), "https://us.posthog.com", "4242", "https://github.com/acme/shop/pull/7/files");
+    expect(lines[0]).toBe("### Validity threats in this change");
+    expect(lines[2]).toMatch(/^- ⛔ \*\*"tset" is not a variant of new-checkout \(did you mean "test"\?\)\*\* at \[`web\/c\.ts:11`\]\(https:\/\/github\.com\/acme\/shop\/pull\/7\/files#diff-[0-9a-f]{64}R11\) \(experiment \[New \\\*checkout\\\* &lt;b&gt;\]\(https:\/\/us\.posthog\.com\/project\/4242\/experiments\/1\)\)\. The experiment's variants are control, test: .* \*\*Fix:\*\* Compare with "test"\.$/);
+    expect(codeThreatsSection([], "h", "1")).toEqual([]);
+  });
+});
