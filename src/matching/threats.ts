@@ -170,6 +170,8 @@ function comparedStrings(text: string, subject: string | null): string[] {
   return out;
 }
 
+/** `match="x"`, `match='x'`, `match={"x"}` (`match={true}` is a boolean match, not a variant). */
+const JSX_MATCH_RE = /\bmatch=\{?\s*(["'`])([A-Za-z0-9_-]+)\1/;
 const CASE_RE = /^\s*(?:case|when)\s+(["'`])([A-Za-z0-9_-]+)\1\s*(?::|=>|then\b|$)/;
 const SWITCH_RE = (subject: string) =>
   new RegExp(`(?:switch|match|case)\\s*\\(?\\s*\\$?${esc(subject)}\\s*\\)?\\s*(?:\\{|:|$)`);
@@ -309,6 +311,22 @@ export function detectCodeThreats(input: CodeThreatInput): CodeThreat[] {
 
         // The value compared with a string that is no variant key.
         const variantKeys = e.variants.map((v) => v.key);
+        // React `<PostHogFeature flag="k" match="tset">`: the match prop names a variant.
+        const jsxMatch = variantKeys.length > 0 && /<PostHogFeature\b/.test(l.text) ? JSX_MATCH_RE.exec(l.text) : null;
+        if (jsxMatch && !variantKeys.includes(jsxMatch[2]!)) {
+          const value = jsxMatch[2]!;
+          const suggestion = new KeySuggester(variantKeys).suggest(value);
+          push({
+            ...base(e, ref),
+            kind: "unknown-variant",
+            severity: "error",
+            title: `"${value}" is not a variant of ${ref.flagKey}${suggestion ? ` (did you mean "${suggestion}"?)` : ""}`,
+            breaks: `The experiment's variants are ${variantKeys.join(", ")}: this <PostHogFeature> never renders its children, and users in the variant it was meant for see the fallback.`,
+            fix: suggestion ? `Use match="${suggestion}".` : `Use one of the variant keys in match: ${variantKeys.join(", ")}.`,
+            value,
+            suggestion,
+          });
+        }
         if (variantKeys.length > 0 && VALUE_RE.test(l.text)) {
           const valueCall = VALUE_RE.exec(l.text);
           const subject = valueCall ? (ASSIGN_RE.exec(l.text)?.[1] ?? null) : null;

@@ -249,3 +249,12 @@ describe("the comment's threats section", () => {
     expect(codeThreatsSection([], "h", "1")).toEqual([]);
   });
 });
+
+describe("unknown-variant in <PostHogFeature match>", () => {
+  it("fires on a match prop that is no variant, and not on a valid one or match={true}", () => {
+    expect(kinds(diff("web/P.tsx", ['+  <PostHogFeature flag="pricing-test" match="test-c">']))).toEqual(["unknown-variant pricing-test web/P.tsx:10"]);
+    expect(threats(diff("web/P.tsx", ['+  <PostHogFeature flag="pricing-test" match={"tset-a"}>']))[0]).toMatchObject({ value: "tset-a", suggestion: "test-a" });
+    expect(kinds(diff("web/P.tsx", ['+  <PostHogFeature flag="pricing-test" match="test-b">']))).toEqual([]);
+    expect(kinds(diff("web/P.tsx", ['+  <PostHogFeature flag="new-checkout" match={true}>']))).toEqual([]);
+  });
+});
