@@ -183,7 +183,9 @@ export async function handlePullRequest(
     body = renderPrComment(report, { headSha: pr.head.sha, filesUrl });
   }
   if (!commentOn) {
-    await publishCheck(renderCheckRun(report, { blockOn: config.checks.block_on, notes }));
+    // No comment shows the config's problems in this mode: the check run's summary lists them.
+    const configNotes = problems.map((p) => `Problem in .github/experiment-hygiene.yml (that key uses its default): ${formatProblem(p)}`);
+    await publishCheck(renderCheckRun(report, { blockOn: config.checks.block_on, notes: [...configNotes, ...notes] }));
     log.info({ flags: report.flags.length, experiments: report.experiments.length }, "check-only mode (comment.enabled: false)");
     return "check-only";
   }

@@ -186,7 +186,7 @@ describe("the experiment-hygiene check run", () => {
     const probot = await setup();
     const checks: any[] = [];
     const gh = nockAppAuth(nock(GITHUB), { slug: false }); // no comment: the bot login is never needed
-    nockConfig(gh, "comment:\n  enabled: false\n");
+    nockConfig(gh, "comment:\n  enabled: false\nchecks:\n  block_on: [typo-kind]\n");
     nockCheckRun(gh, { onBody: (b) => checks.push(b) });
     nockDiff(gh, TYPO_DIFF);
     nockAnalysis(project, [101]);
@@ -198,6 +198,10 @@ describe("the experiment-hygiene check run", () => {
     expect(checks[0]).not.toHaveProperty("details_url");
     expect(checks[0].output.summary).not.toContain("pull-request comment");
     expect(checks[0].output.annotations).toHaveLength(2);
+    // The bad block_on value is reported in the summary (no comment shows it) and its default (nothing blocks) applies.
+    expect(checks[0].output.summary).toContain("Problem in .github/experiment-hygiene.yml (that key uses its default): ");
+    expect(checks[0].output.summary).toContain("checks.block\\_on");
+    expect(checks[0].conclusion).toBe("neutral");
   });
 
   it("checks.enabled false: no check run", async () => {
