@@ -1,6 +1,7 @@
 /**
  * The `pull_request` handler: on opened / synchronize / reopened / ready_for_review, analyse the PR's
- * flag references and upsert the sticky comment.
+ * flag references and upsert the sticky comment, then publish the `experiment-hygiene` check run on the head
+ * commit (`checks.enabled`; docs/code-checks.md). `comment.enabled: false` with checks on is check-only mode.
  *
  * Failure policy: a PostHog outage, rate limit, bad key or missing setting is logged, and the sticky
  * comment gets a short notice with the fix unless it already holds a good analysis, which is never
@@ -100,7 +101,15 @@ export async function handlePullRequest(
   /** Publish the check run on the head commit when `checks.enabled`; a 403 is logged once per owner and ignored. */
   const publishCheck = async (content: CheckRunContent): Promise<void> => {
     if (!config.checks.enabled) return;
-    const result = await publishCheckRun(context.octokit, { owner, repo, head_sha: pr.head.sha }, content, { log, completedAt: deps.now() });
+    let result;
+    try {
+      result = await publishCheckRun(context.octokit, { owner, repo, head_sha: pr.head.sha }, content, { log, completedAt: deps.now() });
+    } catch (err) {
+      // The comment (when on) is already reconciled; a failed check run must not fail the whole delivery.
+      const status = (err as { status?: unknown }).status;
+      log.warn({ err: (err as Error).message, status }, "GitHub refused the check run; the comment is unaffected");
+      return;
+    }
     if (result.action === "forbidden") {
       const say = checksForbiddenLogged.has(owner) ? log.debug.bind(log) : log.warn.bind(log);
       checksForbiddenLogged.add(owner);

@@ -182,6 +182,25 @@ describe("the experiment-hygiene check run", () => {
     expect(warned.map((l) => l["level"])).toEqual([40, 20]);
   });
 
+  it("a check run GitHub rejects otherwise (422) is logged and does not fail the delivery", async () => {
+    const lines: Record<string, unknown>[] = [];
+    const probot = await setup(lines);
+    const posted = vi.fn((_b: any) => true);
+    const gh = nockAppAuth();
+    nockConfig(gh, null);
+    nockDiff(gh, TYPO_DIFF);
+    gh.get(comments).query({ per_page: "100" }).reply(200, []);
+    gh.post(comments, posted).reply(201, { id: 9105 });
+    gh.post(`/repos/${OWNER}/${REPO}/check-runs`).reply(422, { message: "Validation Failed" });
+    nockAnalysis(project, [101]);
+
+    await expect(probot.receive({ id: "d-422", name: "pull_request", payload: opened() })).resolves.toBeUndefined();
+
+    expect(gh.pendingMocks()).toStrictEqual([]);
+    expect(posted).toHaveBeenCalledTimes(1);
+    expect(lines.some((l) => l["msg"] === "GitHub refused the check run; the comment is unaffected" && l["status"] === 422)).toBe(true);
+  });
+
   it("check-only mode: comment.enabled false posts the check run and never reads or writes comments", async () => {
     const probot = await setup();
     const checks: any[] = [];
