@@ -15,6 +15,7 @@ import { abortablePostHog } from "../posthog/abortable.js";
 import { addRequestDeadline } from "../github/deadline.js";
 import { DeadlineExceededError, deadlinesFromEnv, withDeadline } from "../deadline.js";
 import { handlePullRequest } from "./pull-request.js";
+import { handlePullRequestMerged } from "./pull-request-merged.js";
 import { appBotLogin, installationTargets, numberFromEnv } from "./scan.js";
 import { createScheduler, scanTriggerHandler, type Scheduler } from "./scheduler.js";
 import { redactLogOutput, redactorFromEnv } from "../redact.js";
@@ -28,6 +29,11 @@ export { keyedQueue } from "../queue/index.js";
 export interface AppOptions {
   /** A ready PostHog client (tests, replays). Default: one built from the environment on first use. */
   posthog?: PostHogApi;
+  /**
+   * Clients of other PostHog projects (monorepos, `projects` in the config), for tests and replays. Default:
+   * built from the environment with the same host, key and query limiter as the default client.
+   */
+  posthogForProject?: (projectId: string) => PostHogApi | null;
   /** The clock. Default: `() => new Date()`. */
   now?: () => Date;
   /**
@@ -131,6 +137,32 @@ export function createApp(options: AppOptions = {}): ApplicationFunction {
     // Check the PostHog settings (key shape, host) once at start-up, so a bad key is reported in the log
     // right away — by variable, position and character class, never by value.
     if (!options.posthog) getPostHog();
+    /**
+     * Another project's client (monorepos): same host, personal API key and options as the default one, so
+     * every project shares PostHog's per-key query limiter (`queryLimiterFor` in posthog/api.ts). Cached.
+     */
+    const projectClients = new Map<string, PostHogApi>();
+    const getPostHogForProject = (projectId: string): PostHogApi | null => {
+      if (options.posthogForProject) return options.posthogForProject(projectId);
+      if (options.posthog) return null;
+      const cached = projectClients.get(projectId);
+      if (cached) return cached;
+      try {
+        const client = createPostHogClient({
+          ...posthogConfigFromEnv(env),
+          projectId,
+          logger: app.log,
+          deadlineMs: deadlines.posthogRequestMs,
+          maxPages: deadlines.posthogMaxPages,
+        });
+        projectClients.set(projectId, client);
+        return client;
+      } catch (err) {
+        if (!(err instanceof PostHogConfigError)) throw err;
+        app.log.error({ project_id: projectId }, err.message);
+        return null;
+      }
+    };
     /** The shared client seen through one event's abort signal. */
     const postHogFor = (signal: AbortSignal) => (): PostHogApi | null => {
       const client = getPostHog();
@@ -162,6 +194,10 @@ export function createApp(options: AppOptions = {}): ApplicationFunction {
               await handlePullRequest(context, {
                 posthog: postHogFor(signal),
                 posthogProblem: () => posthogProblem,
+                posthogForProject: (projectId) => {
+                  const client = getPostHogForProject(projectId);
+                  return client ? abortablePostHog(client, signal) : null;
+                },
                 botLogin,
                 now,
               });
@@ -170,6 +206,27 @@ export function createApp(options: AppOptions = {}): ApplicationFunction {
         );
       },
     );
+
+    // A merged PR that changed a running experiment's flag code is recorded for the scan (onset causes).
+    app.on("pull_request.closed", async (context) => {
+      const key = `${context.payload.repository.full_name}#${context.payload.pull_request.number}`;
+      await jobs.exclusive(key, () =>
+        underDeadline(
+          eventOf(context),
+          {
+            handlerMs: deadlines.pullRequestMs,
+            githubRequestMs: deadlines.githubRequestMs,
+            envName: "PR_HANDLER_DEADLINE_MS",
+            abandoned: "the merge was not recorded",
+          },
+          `pull_request.closed ${key}`,
+          async (signal) => {
+            const outcome = await handlePullRequestMerged(context, { posthog: postHogFor(signal), botLogin, now });
+            context.log.debug({ outcome }, "closed pull request handled");
+          },
+        ),
+      );
+    });
 
     // `/experiment …` chat-ops. Only `created`: an edit could change a trusted comment or dodge the
     // permission check, and deletions have nothing to answer.

@@ -1,6 +1,7 @@
 /**
  * The `pull_request` handler: on opened / synchronize / reopened / ready_for_review, analyse the PR's
- * flag references and upsert the sticky comment.
+ * flag references and upsert the sticky comment, then publish the `experiment-hygiene` check run on the head
+ * commit (`checks.enabled`; docs/code-checks.md). `comment.enabled: false` with checks on is check-only mode.
  *
  * Failure policy: a PostHog outage, rate limit, bad key or missing setting is logged, and the sticky
  * comment gets a short notice with the fix unless it already holds a good analysis, which is never
@@ -14,8 +15,10 @@ import { formatProblem } from "../config/load.js";
 import { ConfigReadError, loadRepoConfig, webOrigin } from "../github/repo-config.js";
 import { fetchPullRequestChanges } from "../github/pull-request-changes.js";
 import { upsertStickyComment } from "../github/sticky-comment.js";
-import { analyzePullRequest } from "../pipeline/pull-request.js";
-import { PostHogError, type PostHogConfigError } from "../posthog/errors.js";
+import { publishCheckRun, type CheckRunContent } from "../github/check-run.js";
+import { analyzeAcrossProjects } from "../pipeline/projects.js";
+import { PostHogConfigError, PostHogError } from "../posthog/errors.js";
+import { renderCheckRun } from "../render/check-run.js";
 import type { PostHogApi } from "../posthog/index.js";
 import { renderConfigProblemsComment, renderPrComment } from "../render/pr-comment.js";
 import { callsFeatureFlags, postHogNoticeFor, reconcilePostHogNotice } from "./posthog-notice.js";
@@ -26,6 +29,11 @@ export interface PullRequestDeps {
   posthog(): PostHogApi | null;
   /** Why {@link posthog} returned null (the missing or invalid `POSTHOG_*` variables), when known. */
   posthogProblem?(): PostHogConfigError | null;
+  /**
+   * The client of another PostHog project of the same host and key (monorepos, `projects` in the config),
+   * or null when it cannot be built. Absent: only the default project is available.
+   */
+  posthogForProject?(projectId: string): PostHogApi | null;
   /** The app's own login, e.g. `experiment-hygiene[bot]`. */
   botLogin(): Promise<string>;
   now(): Date;
@@ -42,7 +50,12 @@ export type PullRequestOutcome =
   | "skipped-closed"
   | "skipped-no-posthog"
   | "skipped-posthog-error"
-  | "skipped-no-references";
+  | "skipped-no-references"
+  /** `comment.enabled: false` with `checks.enabled`: only the check run was published. */
+  | "check-only";
+
+/** Owners whose installation refused a check run (403), so the missing permission is logged once each. */
+const checksForbiddenLogged = new Set<string>();
 
 /**
  * Handle one `pull_request` event.
@@ -67,7 +80,8 @@ export async function handlePullRequest(
     return "skipped-config-unreadable";
   }
   const { config, problems, fatal } = loaded;
-  if (!config.enabled || (!fatal && !config.comment.enabled)) return "skipped-disabled";
+  if (!config.enabled || (!fatal && !config.comment.enabled && !config.checks.enabled)) return "skipped-disabled";
+  const commentOn = fatal || config.comment.enabled;
   if (problems.length > 0) {
     log.warn(
       { problems: problems.map(formatProblem) },
@@ -84,6 +98,33 @@ export async function handlePullRequest(
     return "config-error";
   }
 
+  /** Publish the check run on the head commit when `checks.enabled`; a 403 is logged once per owner and ignored. */
+  const publishCheck = async (content: CheckRunContent): Promise<void> => {
+    if (!config.checks.enabled) return;
+    let result;
+    try {
+      result = await publishCheckRun(context.octokit, { owner, repo, head_sha: pr.head.sha }, content, { log, completedAt: deps.now() });
+    } catch (err) {
+      // The comment (when on) is already reconciled; a failed check run must not fail the whole delivery.
+      const status = (err as { status?: unknown }).status;
+      log.warn({ err: (err as Error).message, status }, "GitHub refused the check run; the comment is unaffected");
+      return;
+    }
+    if (result.action === "forbidden") {
+      const say = checksForbiddenLogged.has(owner) ? log.debug.bind(log) : log.warn.bind(log);
+      checksForbiddenLogged.add(owner);
+      say({ owner }, "GitHub refused the check run (403): grant the App the checks: write permission, or set checks.enabled: false; commenting continues");
+    } else {
+      log.info({ check_run_id: result.checkRunId, requests: result.requests, conclusion: content.conclusion }, "check run published");
+    }
+  };
+  const noAnalysisCheck = (why: string): CheckRunContent => ({
+    conclusion: "neutral",
+    title: "No analysis: PostHog could not be read",
+    summary: `${why} Nothing was checked for this commit; the check ends neutral so that it never blocks a merge on its own.\n`,
+    annotations: [],
+  });
+
   const posthog = deps.posthog();
   const changes = await fetchPullRequestChanges(context.octokit, { owner, repo, pull_number: pr.number }, log);
   const notify = async (err: PostHogError | null, host?: string): Promise<void> => {
@@ -99,17 +140,31 @@ export async function handlePullRequest(
   };
 
   if (!posthog) {
-    await notify(deps.posthogProblem?.() ?? null);
+    if (commentOn) await notify(deps.posthogProblem?.() ?? null);
+    await publishCheck(noAnalysisCheck("PostHog is not configured for this app (POSTHOG_* variables)."));
     return "skipped-no-posthog";
   }
 
   let report;
   try {
-    report = await analyzePullRequest({ lines: changes.lines, posthog, config, now: deps.now(), log });
+    report = await analyzeAcrossProjects({
+      lines: changes.lines,
+      config,
+      now: deps.now(),
+      log,
+      defaultProjectId: posthog.projectId,
+      clientFor: (projectId) => {
+        if (projectId === posthog.projectId) return posthog;
+        const client = deps.posthogForProject?.(projectId) ?? null;
+        if (!client) throw new PostHogConfigError(`no PostHog client for project ${projectId} (projects in .github/experiment-hygiene.yml)`, ["POSTHOG_PROJECT_ID"]);
+        return client;
+      },
+    });
   } catch (err) {
     if (err instanceof PostHogError) {
       log.warn({ err: err.message, status: err.status }, "PostHog request failed; no analysis for this event");
-      await notify(err, posthog.host);
+      if (commentOn) await notify(err, posthog.host);
+      await publishCheck(noAnalysisCheck(`PostHog answered with an error (${err.status ?? "no response"}).`));
       return "skipped-posthog-error";
     }
     throw err;
@@ -136,11 +191,20 @@ export async function handlePullRequest(
   } else {
     body = renderPrComment(report, { headSha: pr.head.sha, filesUrl });
   }
+  if (!commentOn) {
+    // No comment shows the config's problems in this mode: the check run's summary lists them.
+    const configNotes = problems.map((p) => `Problem in .github/experiment-hygiene.yml (that key uses its default): ${formatProblem(p)}`);
+    await publishCheck(renderCheckRun(report, { blockOn: config.checks.block_on, notes: [...configNotes, ...notes] }));
+    log.info({ flags: report.flags.length, experiments: report.experiments.length }, "check-only mode (comment.enabled: false)");
+    return "check-only";
+  }
   const result = await upsertStickyComment(
     context.octokit,
     { owner, repo, issue_number: pr.number },
     { body, botLogin: await deps.botLogin(), createIfMissing: references || problems.length > 0, log },
   );
+  const commentUrl = result.commentId !== null ? `${pr.html_url}#issuecomment-${result.commentId}` : null;
+  await publishCheck(renderCheckRun(report, { blockOn: config.checks.block_on, commentUrl, notes }));
   log.info(
     { action: result.action, flags: report.flags.length, experiments: report.experiments.length },
     "pull request comment reconciled",

@@ -1,7 +1,7 @@
 /**
  * A minimal GitHub REST API on 127.0.0.1 for the benchmarks: the calls one pull-request event makes
  * (installation token, `GET /app`, the config file, the PR diff, the PR's comments, create/update a
- * comment). It counts every request, so the bench can print what one event costs.
+ * comment, create/update the check run). It counts every request, so the bench can print what one event costs.
  */
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
@@ -13,6 +13,8 @@ export interface FakeGitHub {
   requests: string[];
   /** The PR comments stored so far. */
   comments: { id: number; body: string; user: { login: string } }[];
+  /** The check runs created so far, with every annotation sent (create and updates). */
+  checkRuns: { id: number; conclusion: string; annotations: number }[];
   close(): Promise<void>;
 }
 
@@ -20,7 +22,7 @@ export interface FakeGitHub {
  * Start the fake with one repository `owner/repo` whose PR `number` has `diff`.
  */
 export async function startFakeGitHub(opts: { owner: string; repo: string; number: number; diff: string; slug: string }): Promise<FakeGitHub> {
-  const state: FakeGitHub = { url: "", requests: [], comments: [], close: async () => {} };
+  const state: FakeGitHub = { url: "", requests: [], comments: [], checkRuns: [], close: async () => {} };
   let nextId = 1;
   const json = (res: ServerResponse, status: number, body: unknown) => {
     res.writeHead(status, { "content-type": "application/json" });
@@ -52,6 +54,20 @@ export async function startFakeGitHub(opts: { owner: string; repo: string; numbe
         const c = { id: nextId++, body: String(body.body), user: { login: `${opts.slug}[bot]` } };
         state.comments.push(c);
         return json(res, 201, c);
+      }
+      if (req.method === "POST" && p === `${base}/check-runs`) {
+        const body = await readBody(req);
+        const run = { id: nextId++, conclusion: String(body.conclusion), annotations: body.output?.annotations?.length ?? 0 };
+        state.checkRuns.push(run);
+        return json(res, 201, { id: run.id, name: body.name, head_sha: body.head_sha, status: body.status });
+      }
+      const cr = p.match(new RegExp(`^${base}/check-runs/(\\d+)$`));
+      if (req.method === "PATCH" && cr) {
+        const body = await readBody(req);
+        const run = state.checkRuns.find((x) => x.id === Number(cr[1]));
+        if (!run) return json(res, 404, { message: "Not Found" });
+        run.annotations += body.output?.annotations?.length ?? 0;
+        return json(res, 200, { id: run.id });
       }
       const m = p.match(new RegExp(`^${base}/issues/comments/(\\d+)$`));
       if (req.method === "PATCH" && m) {

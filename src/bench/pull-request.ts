@@ -88,6 +88,7 @@ export async function benchPullRequest(opts: { posthogLatencyMs?: number; runs?:
     log(`wall time per event: median ${median(times).toFixed(1)} ms over ${runs} events (first ${times[0]!.toFixed(1)} ms)`);
     log(`max PostHog queries in flight: ${posthogServer.maxConcurrentQueries}`);
     log(`comments on the PR after ${runs} events: ${github.comments.length}`);
+    log(`check runs after ${runs} events: ${github.checkRuns.length} (annotations in the first: ${github.checkRuns[0]?.annotations ?? 0}, conclusion ${github.checkRuns[0]?.conclusion ?? "none"})`);
     return { first, later, medianMs: median(times), maxConcurrentQueries: posthogServer.maxConcurrentQueries };
   } finally {
     await posthogServer.close();

@@ -179,6 +179,47 @@ export const recordsSchema = z
   })
   .strict();
 
+/**
+ * Finding kinds a check run can fail on: the validity threats of `src/matching/threats.ts` (`CodeThreatKind`)
+ * plus `unknown-key` (a literal key in an SDK call that PostHog does not know). Kept as literals here so
+ * the config does not import the analysis core.
+ */
+export const CHECK_BLOCKABLE_KINDS = [
+  "removes-last-exposure",
+  "unknown-variant",
+  "boolean-check-multivariate",
+  "bulk-accessor-no-exposure",
+  "identity-change-after-evaluation",
+  "archivable-flag",
+  "unknown-key",
+] as const;
+
+/** The `experiment-hygiene` check run on a pull request's head commit (docs/code-checks.md). */
+export const checksSchema = z
+  .object({
+    enabled: z
+      .boolean()
+      .default(true)
+      .describe("Post an 'experiment-hygiene' check run with annotations on each pull request's head commit (needs the App's checks: write)."),
+    block_on: z
+      .array(z.enum(CHECK_BLOCKABLE_KINDS))
+      .default([])
+      .describe("Finding kinds that make the check run fail (conclusion 'failure') instead of 'neutral', e.g. [removes-last-exposure, unknown-variant]."),
+  })
+  .strict();
+
+/** One monorepo path mapping: references under `paths` belong to PostHog project `project_id`. */
+export const projectSchema = z
+  .object({
+    paths: z.array(z.string().min(1)).min(1, { error: "projects[].paths needs at least one glob" }).describe("Path globs (picomatch), e.g. 'apps/web/**'."),
+    project_id: z
+      .number({ error: "projects[].project_id must be a number" })
+      .int({ error: "projects[].project_id must be a whole number" })
+      .positive({ error: "projects[].project_id must be positive" })
+      .describe("The PostHog project (team) id these paths evaluate their flags in."),
+  })
+  .strict();
+
 /** The whole configuration file. */
 export const configSchema = z
   .object({
@@ -195,6 +236,13 @@ export const configSchema = z
       })
       .strict()
       .prefault({}),
+    checks: checksSchema.prefault({}),
+    projects: z
+      .array(projectSchema)
+      .default([])
+      .describe(
+        "Monorepos: path globs owned by other PostHog projects than POSTHOG_PROJECT_ID (first match wins); references elsewhere use POSTHOG_PROJECT_ID.",
+      ),
     ignore_paths: z
       .array(z.string().min(1))
       .default([])
@@ -220,6 +268,8 @@ export type DecisionConfig = z.infer<typeof decisionSchema>;
 export type ReportsConfig = z.infer<typeof reportsSchema>;
 export type AutopilotConfig = z.infer<typeof autopilotSchema>;
 export type RecordsConfig = z.infer<typeof recordsSchema>;
+export type ChecksConfig = z.infer<typeof checksSchema>;
+export type ProjectMapping = z.infer<typeof projectSchema>;
 
 /** The default configuration (what an absent file means). */
 export const DEFAULT_CONFIG: Config = configSchema.parse({});

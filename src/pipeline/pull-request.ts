@@ -17,6 +17,7 @@ import {
   type FlagReference,
   type UnknownKey,
 } from "../matching/index.js";
+import { detectCodeThreats, type CodeThreat } from "../matching/threats.js";
 import type { Experiment, ExposureResult, FeatureFlag, Metric, MetricResult } from "../model.js";
 import { isOlderThan, type PostHogApi } from "../posthog/index.js";
 import { PostHogQueryPendingError, PostHogSchemaError } from "../posthog/errors.js";
@@ -48,6 +49,8 @@ export interface ExperimentReport {
   removesFlagCode?: boolean;
   /** Where the PR's diff references the experiment's flag (diff order); absent outside a PR. */
   references?: FlagReference[];
+  /** The PostHog project the experiment lives in, when the PR spans several (`projects` in the config). */
+  projectId?: string;
 }
 
 /** Options of {@link analyzeExperiment}. */
@@ -66,6 +69,8 @@ export interface FlagSummary {
   flag: FeatureFlag;
   /** Number of experiments on this flag that the report analyses. */
   experiments: number;
+  /** The PostHog project the flag lives in, when the PR spans several (`projects` in the config). */
+  projectId?: string;
 }
 
 /** The result of analysing one pull request. */
@@ -79,6 +84,10 @@ export interface PullRequestReport {
   unknownKeys: UnknownKey[];
   /** Experiments matched but not analysed because of `comment.max_experiments`. */
   omittedExperiments: number;
+  /** Validity threats the change poses to experiments on the referenced flags (`src/matching/threats.ts`). */
+  threats?: CodeThreat[];
+  /** Every PostHog project analysed, when the PR spans several (`projects` in the config); else absent. */
+  projects?: string[];
 }
 
 /** Inputs of {@link analyzePullRequest}. */
@@ -88,6 +97,12 @@ export interface AnalyzeInput {
   config: Config;
   now: Date;
   log?: Logger;
+  /**
+   * References of each flag key on the repository's default branch outside this PR's removed lines (a
+   * repository index). Absent: unknown, and the diff alone decides whether the PR removes a flag's last
+   * reference.
+   */
+  otherReferences?: ReadonlyMap<string, number>;
 }
 
 /** Rank of an experiment's status on one flag: running 0, paused 1, stopped 2, draft 3 (lower first). */
@@ -142,8 +157,9 @@ export async function analyzePullRequest(input: AnalyzeInput): Promise<PullReque
   const reports = await Promise.all(
     selected.map((summary) => analyzeExperiment(posthog, summary, config, now, log)),
   );
+  const stillReferenced = (key: string) => (input.otherReferences?.get(key) ?? 0) > 0;
   for (const r of reports) {
-    r.removesFlagCode = removedKeys.has(r.flagKey);
+    r.removesFlagCode = removedKeys.has(r.flagKey) && !stillReferenced(r.flagKey);
     r.references = matches.references.filter((m) => m.flagKey === r.flagKey);
   }
   // Most urgent first (investigate, roll back, promote, stop, extend, continue), then by flag key.
@@ -157,7 +173,20 @@ export async function analyzePullRequest(input: AnalyzeInput): Promise<PullReque
     flag: flagByKey.get(f.flagKey)!,
     experiments: reports.filter((r) => r.flagKey === f.flagKey).length,
   }));
-  return { ...base, flags: flagSummaries, experiments: reports, omittedExperiments: experiments.length - selected.length };
+  const detailed = experiments.map((e) => reports.find((r) => r.experiment.id === e.id)?.experiment ?? e);
+  const threats = detectCodeThreats({
+    lines: input.lines,
+    matches,
+    experiments: detailed,
+    ...(input.otherReferences ? { otherReferences: input.otherReferences } : {}),
+  });
+  return {
+    ...base,
+    flags: flagSummaries,
+    experiments: reports,
+    omittedExperiments: experiments.length - selected.length,
+    threats,
+  };
 }
 
 const URGENCY = ["investigate", "rollback", "promote", "stop", "extend", "continue"];

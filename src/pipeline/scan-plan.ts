@@ -22,6 +22,7 @@ import {
   type AcknowledgementStore,
 } from "./acknowledgements.js";
 import { liftHistoryMarker, updateLiftHistory, type LiftHistoryStore } from "./lift-history.js";
+import { codeChangesMarker, pruneCodeChanges, withCodeChangeCause, type CodeChangeStore } from "./code-changes.js";
 
 /** The dedupe key of the per-repository dashboard issue. */
 export const DASHBOARD_KEY = "dashboard";
@@ -50,6 +51,8 @@ export interface PlanInput {
    * anyway (no issue is opened only to store them).
    */
   liftHistory?: LiftHistoryStore;
+  /** Merged PRs that changed a running experiment's flag code, read from the dashboard (`code-changes.ts`); default none. */
+  codeChanges?: CodeChangeStore;
   reports: ReportsConfig;
   detectors?: Partial<DetectorConfig>;
   /** The dashboard's decision-records section with its hidden store (`src/pipeline/records.ts`); default none. */
@@ -68,6 +71,8 @@ export interface RepositoryPlan {
   acknowledgements: AcknowledgementStore;
   /** The lift histories to store: this scan's evaluations added, ended and out-of-scope experiments dropped. */
   liftHistory: LiftHistoryStore;
+  /** The code changes to store (experiments that no longer run dropped). */
+  codeChanges: CodeChangeStore;
   /** Whether this scan could judge an issue key (only those may be closed). */
   inScope(dedupeKey: string): boolean;
   /** Why a no-longer-desired issue is closed. */
@@ -160,10 +165,17 @@ export function planRepositoryIssues(input: PlanInput): RepositoryPlan {
     const e = byId.get(id);
     return isRunning(e) && !!e && inRepo(e);
   });
+  const codeChanges = pruneCodeChanges(input.codeChanges ?? new Map(), (id) => {
+    const e = byId.get(id);
+    return !!e && !e.archived && isRunning(e);
+  });
   const detected = detectAll({ ...project.state, experiments, decisions: memory }, input.detectors).map((f) =>
-    f.kind === "stale-variants" && input.codeReferences?.get(f.flagKey)
-      ? { ...f, codeReferences: input.codeReferences.get(f.flagKey)! }
-      : f,
+    withCodeChangeCause(
+      f.kind === "stale-variants" && input.codeReferences?.get(f.flagKey)
+        ? { ...f, codeReferences: input.codeReferences.get(f.flagKey)! }
+        : f,
+      codeChanges.get(f.experimentId),
+    ),
   );
   const acknowledged = detected.filter((f) => acknowledgementFor(acknowledgements, f.dedupeKey, now) !== null);
   const findings = detected.filter((f) => acknowledgementFor(acknowledgements, f.dedupeKey, now) === null);
@@ -186,7 +198,7 @@ export function planRepositoryIssues(input: PlanInput): RepositoryPlan {
     desired.push({ dedupeKey: f.dedupeKey, title, body, labels: [...labels, f.kind], escalation: f.escalation });
   }
   const lifecycle = findings.filter((x) => x.severity === "P3");
-  if (lifecycle.length > 0 || memory.size > 0 || acknowledgements.size > 0 || !!input.records) {
+  if (lifecycle.length > 0 || memory.size > 0 || acknowledgements.size > 0 || !!input.records || codeChanges.size > 0) {
     const { title, body } = renderDashboardIssue(lifecycle, links);
     desired.push({
       dedupeKey: DASHBOARD_KEY,
@@ -199,6 +211,7 @@ export function planRepositoryIssues(input: PlanInput): RepositoryPlan {
         memoryMarker(memory),
         ...(acknowledgements.size > 0 ? [acknowledgementsMarker(acknowledgements)] : []),
         ...(liftHistory.size > 0 ? [liftHistoryMarker(liftHistory)] : []),
+        ...(codeChanges.size > 0 ? [codeChangesMarker(codeChanges)] : []),
         `${KEYS_PREFIX}${lifecycle.map((f) => f.dedupeKey).join(" ")} -->`,
         "",
       ].join("\n"),
@@ -213,6 +226,7 @@ export function planRepositoryIssues(input: PlanInput): RepositoryPlan {
     acknowledged,
     acknowledgements,
     liftHistory,
+    codeChanges,
     inScope(key) {
       if (key === DASHBOARD_KEY) return true;
       if (acknowledgementFor(acknowledgements, key, now)) return true;

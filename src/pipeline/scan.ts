@@ -21,6 +21,7 @@ import { loadProjectState, type LoadedProject } from "./project-state.js";
 import { mergeLiftHistories, parseLiftHistory } from "./lift-history.js";
 import { DASHBOARD_KEY, parseDashboardKeys, parseMemory, planRepositoryIssues } from "./scan-plan.js";
 import { parseAcknowledgements } from "./acknowledgements.js";
+import { parseCodeChanges } from "./code-changes.js";
 import { DeadlineExceededError, withDeadline } from "../deadline.js";
 import { parseAutopilotKey, type AutopilotAction } from "../autopilot/rules.js";
 import { autopilotActive, evaluateAutopilot, runAutopilotActions } from "./autopilot.js";
@@ -237,6 +238,7 @@ async function scanOneRepository(
     memory: parseMemory(dashboard?.body),
     acknowledgements: parseAcknowledgements(dashboard?.body),
     liftHistory: mergeLiftHistories(managed.filter((i) => i.open).map((i) => parseLiftHistory(i.body))),
+    codeChanges: parseCodeChanges(dashboard?.body),
     reports: config.reports,
     ...(codeReferences ? { codeReferences } : {}),
     ...(codeLink ? { codeUrl: codeLink } : {}),

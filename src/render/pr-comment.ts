@@ -9,6 +9,7 @@ import type { ConfigProblem } from "../config/load.js";
 import type { Decision, DecisionKind, MetricAnalysis } from "../decision/index.js";
 import type { UnknownKey } from "../matching/index.js";
 import type { ExperimentReport, FlagSummary, PullRequestReport } from "../pipeline/pull-request.js";
+import { codeThreatsSection } from "./code-threats.js";
 import { configErrorSection, configProblemsSection } from "./config-problems.js";
 import { experimentUrl, featureFlagUrl } from "./links.js";
 import {
@@ -394,7 +395,9 @@ export function renderPrComment(report: PullRequestReport, opts: PrCommentOption
     const refs = referencesOf(report, flagKey);
     return refs.length > 0 ? formatLocations(refs, filesUrl) : undefined;
   };
-  for (const r of report.experiments) out.push(...experimentSection(r, host, projectId, filesUrl));
+  const projectOf = (flagKey: string) => report.flags.find((f) => f.flagKey === flagKey)?.projectId ?? projectId;
+  out.push(...codeThreatsSection(report.threats ?? [], host, projectId, filesUrl, (t) => projectOf(t.flagKey)));
+  for (const r of report.experiments) out.push(...experimentSection(r, host, r.projectId ?? projectId, filesUrl));
   if (report.omittedExperiments > 0) {
     out.push(`_${report.omittedExperiments} more matched experiments are not shown (\`comment.max_experiments\`)._`, "");
   }
@@ -404,14 +407,14 @@ export function renderPrComment(report: PullRequestReport, opts: PrCommentOption
     out.push(
       "### Flags without an experiment",
       "",
-      ...withoutExperiment.map((f) => flagLine(f, host, projectId, foundAt(f.flagKey))),
+      ...withoutExperiment.map((f) => flagLine(f, host, f.projectId ?? projectId, foundAt(f.flagKey))),
       "",
     );
   }
   const unknown = groupUnknown(report.unknownKeys);
   if (removed.length > 0 || unknown.removedOnly.size > 0) {
     out.push("### Removed references", "", "Every reference to these flags in this diff is on a removed line:", "");
-    out.push(...removed.map((f) => flagLine(f, host, projectId, foundAt(f.flagKey))));
+    out.push(...removed.map((f) => flagLine(f, host, f.projectId ?? projectId, foundAt(f.flagKey))));
     for (const [key, list] of unknown.removedOnly) {
       out.push(`- ${code(key)} at ${formatLocations(list, filesUrl)} — PostHog no longer has this flag; removing its code is fine`);
     }
@@ -430,7 +433,7 @@ export function renderPrComment(report: PullRequestReport, opts: PrCommentOption
 
   const sha = opts.headSha ? ` for ${code(opts.headSha.slice(0, 7))}` : "";
   out.push(
-    `<sub>experiment-hygiene${sha} · PostHog project ${escapeMarkdown(projectId)} · decision rules: \`docs/decision-rules.md\` in the experiment-hygiene repository</sub>`,
+    `<sub>experiment-hygiene${sha} · PostHog project${(report.projects?.length ?? 0) > 1 ? `s ${report.projects!.map(escapeMarkdown).join(", ")}` : ` ${escapeMarkdown(projectId)}`} · decision rules: \`docs/decision-rules.md\` in the experiment-hygiene repository</sub>`,
   );
   return fitBody(out.join("\n") + "\n");
 }

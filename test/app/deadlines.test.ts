@@ -21,6 +21,7 @@ import {
   examplePayload,
   GITHUB,
   nockAppAuth,
+  nockCheckRun,
   nockConfig,
   OWNER,
   PR_NUMBER,
@@ -116,6 +117,7 @@ describe("pull_request deadline", () => {
     nockConfig(gh, null); // first event
     nockDiff(gh);
     nockConfig(gh, null); // second event
+    nockCheckRun(gh);
     nockDiff(gh);
     gh.get(comments).query({ per_page: "100" }).reply(200, [existing]);
     gh.patch(`/repos/${OWNER}/${REPO}/issues/comments/2`, patched).reply(200, { id: 2 });
@@ -166,6 +168,7 @@ describe("PostHog notice", () => {
     const gh = nockAppAuth();
     for (let i = 0; i < 3; i++) {
       nockConfig(gh, null);
+      nockCheckRun(gh);
       nockDiff(gh);
       gh.get(comments).query({ per_page: "100" }).reply(200, () => (stored ? [stored] : []));
     }
@@ -210,6 +213,7 @@ describe("PostHog notice", () => {
     await probot.load(createApp({ posthog: posthogClient(), now: () => NOW, env: {} }));
     const gh = nockAppAuth();
     nockConfig(gh, null);
+    nockCheckRun(gh);
     nockDiff(gh);
     gh.get(comments)
       .query({ per_page: "100" })
@@ -251,6 +255,7 @@ describe("PostHog notice", () => {
     const posted = vi.fn((_b: any) => true);
     const gh = nockAppAuth();
     nockConfig(gh, null);
+    nockCheckRun(gh);
     nockDiff(gh);
     gh.get(comments).query({ per_page: "100" }).reply(200, []);
     gh.post(comments, posted).reply(201, { id: 1 });
@@ -268,6 +273,7 @@ describe("PostHog notice", () => {
     await probot.load(createApp({ posthog: posthogClient(), now: () => NOW, env: {} }));
     const gh = nockAppAuth();
     nockConfig(gh, null);
+    nockCheckRun(gh);
     nockDiff(gh, NO_FLAGS_DIFF);
     gh.get(comments).query({ per_page: "100" }).reply(200, []);
     nock(POSTHOG).get(flagsPath).query({ limit: "100" }).reply(503, { detail: "down" });
@@ -305,6 +311,7 @@ describe("PostHog trickling its body under the app", () => {
     const posted = vi.fn((_b: any) => true);
     const gh = nockAppAuth(nock(GITHUB));
     nockConfig(gh, null);
+    nockCheckRun(gh);
     nockDiff(gh);
     gh.get(comments).query({ per_page: "100" }).reply(200, []);
     gh.post(comments, posted).reply(201, { id: 3 });

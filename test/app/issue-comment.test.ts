@@ -19,6 +19,7 @@ import {
   GITHUB,
   makeProbot,
   nockAppAuth,
+  nockCheckRun,
   nockConfig,
   OWNER,
   PR_NUMBER,
@@ -507,6 +508,7 @@ describe("status and analyze", () => {
     const pr = examplePayload("pull_request", "opened");
     const gh2 = nockAppAuth();
     nockConfig(gh2, null);
+    nockCheckRun(gh2);
     gh2.get(`/repos/${OWNER}/${REPO}/pulls/${PR_NUMBER}`).matchHeader("accept", /diff/).reply(200, STATUS_DIFF);
     gh2.get(commentsPath).query({ per_page: "100" }).reply(200, []);
     const prReply = nockReply(gh2);

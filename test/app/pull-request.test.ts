@@ -14,6 +14,7 @@ import {
   GITHUB,
   makeProbot,
   nockAppAuth,
+  nockCheckRun,
   nockConfig,
   OWNER,
   PR_NUMBER,
@@ -76,6 +77,7 @@ describe("pull_request", () => {
     const posted = vi.fn((body: any) => typeof body.body === "string" && body.body.includes(PR_COMMENT_MARKER));
     const gh = nockAppAuth();
     nockConfig(gh, null);
+    nockCheckRun(gh);
     nockDiff(gh);
     gh.get(comments).query({ per_page: "100" }).reply(200, []);
     gh.post(comments, posted).reply(201, { id: 9001 });
@@ -98,6 +100,7 @@ describe("pull_request", () => {
     let stored: { id: number; body: string; user: { login: string } } | null = null;
     const gh = nockAppAuth();
     nockConfig(gh, null);
+    nockCheckRun(gh);
     nockDiff(gh);
     gh.get(comments).query({ per_page: "100" }).reply(200, () => (stored ? [stored] : []));
     gh.post(comments).reply(201, (_uri, body: any) => {
@@ -105,6 +108,7 @@ describe("pull_request", () => {
       return stored;
     });
     nockConfig(gh, null);
+    nockCheckRun(gh);
     nockDiff(gh);
     gh.get(comments).query({ per_page: "100" }).reply(200, () => [stored]);
     nockAnalysis(project, [101]);
@@ -124,6 +128,7 @@ describe("pull_request", () => {
     const patched = vi.fn((_body: any) => true);
     const gh = nockAppAuth();
     nockConfig(gh, null);
+    nockCheckRun(gh);
     nockDiff(gh);
     gh.get(comments)
       .query({ per_page: "100" })
@@ -145,6 +150,7 @@ describe("pull_request", () => {
     const posted = vi.fn((_body: any) => true);
     const gh = nockAppAuth();
     nockConfig(gh, "decision:\n  max_regression: 10\n  alpah: 0.1\n");
+    nockCheckRun(gh);
     nockDiff(gh);
     gh.get(comments).query({ per_page: "100" }).reply(200, []);
     gh.post(comments, posted).reply(201, { id: 9002 });
@@ -166,6 +172,7 @@ describe("pull_request", () => {
     const probot = await setup();
     const gh = nockAppAuth();
     nockConfig(gh, null);
+    nockCheckRun(gh);
     nockDiff(gh);
     gh.get(comments).query({ per_page: "100" }).reply(200, []);
     gh.post(comments).reply(201, { id: 9003 });
@@ -188,8 +195,9 @@ describe("pull_request", () => {
     const probot = await setup();
     const gh = nockAppAuth(nock(GITHUB));
     nockConfig(gh, null);
+    nockCheckRun(gh);
     nockDiff(gh);
-    // The existing analysis is listed; no PATCH and no POST: any other GitHub call would fail the delivery.
+    // The existing analysis is listed; no PATCH and no comment POST (only the neutral check run): any other GitHub call would fail the delivery.
     gh.get(comments)
       .query({ per_page: "100" })
       .reply(200, [{ id: 5, body: `${PR_COMMENT_MARKER}\n### Experiment hygiene\n✅ Promote`, user: { login: BOT_LOGIN } }]);
@@ -209,6 +217,7 @@ describe("pull_request", () => {
     const probot = await setup();
     const gh = nockAppAuth();
     nockConfig(gh, null);
+    nockCheckRun(gh);
     nockDiff(gh, NO_FLAGS_DIFF);
     gh.get(comments).query({ per_page: "100" }).reply(200, []);
     const ph = nockFlags(nock(POSTHOG), project);
@@ -223,6 +232,7 @@ describe("pull_request", () => {
     const probot = await setup();
     const gh = nockAppAuth();
     nockConfig(gh, null);
+    nockCheckRun(gh);
     nockDiff(
       gh,
       DIFF.replace("@@ -1,3 +1,4 @@", "@@ -1,4 +1,3 @@").replace(
@@ -244,6 +254,7 @@ describe("pull_request", () => {
     const patched = vi.fn((b: any) => b.body.includes("references no PostHog feature flag"));
     const gh = nockAppAuth();
     nockConfig(gh, null);
+    nockCheckRun(gh);
     nockDiff(gh, NO_FLAGS_DIFF);
     gh.get(comments)
       .query({ per_page: "100" })
@@ -261,6 +272,7 @@ describe("pull_request", () => {
     const posted = vi.fn((_body: any) => true);
     const gh = nockAppAuth();
     nockConfig(gh, null);
+    nockCheckRun(gh);
     gh.get(`/repos/${OWNER}/${REPO}/pulls/${PR_NUMBER}`)
       .reply(406, { message: "Sorry, the diff exceeded the maximum number of files (300).", errors: [{ resource: "PullRequest", field: "diff", code: "too_large" }] });
     gh.get(`/repos/${OWNER}/${REPO}/pulls/${PR_NUMBER}/files`)

@@ -10,7 +10,7 @@ import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { createApp } from "../../src/app/index.js";
 import { buildProject, DEMO_EXPERIMENTS } from "../../src/demo/project.js";
 import { createPostHogClient } from "../../src/posthog/index.js";
-import { examplePayload, GITHUB, nockAppAuth, nockConfig, OWNER, PR_NUMBER, PRIVATE_KEY, REPO, TestOctokit } from "../support/github.js";
+import { examplePayload, GITHUB, nockAppAuth, nockCheckRun, nockConfig, OWNER, PR_NUMBER, PRIVATE_KEY, REPO, TestOctokit } from "../support/github.js";
 import { API_KEY, nockAnalysis, nockExperimentReads, POSTHOG, PROJECT_ID } from "../support/posthog.js";
 
 const SECRET = "webhook-secret-for-tests";
@@ -87,10 +87,12 @@ function deliver(body: string, signature: string, id: string, event = "pull_requ
 }
 
 describe("signed deliveries over HTTP", () => {
-  it("processes a correctly signed pull_request.opened and posts one comment", async () => {
+  it("processes a correctly signed pull_request.opened, posts one comment and the experiment-hygiene check run", async () => {
     const posted = vi.fn((_b: unknown) => true);
+    const checks: any[] = [];
     const gh = nockAppAuth();
     nockConfig(gh, null);
+    nockCheckRun(gh, { onBody: (b) => checks.push(b) });
     gh.get(`/repos/${OWNER}/${REPO}/pulls/${PR_NUMBER}`).reply(200, DIFF);
     gh.get(`/repos/${OWNER}/${REPO}/issues/${PR_NUMBER}/comments`).query({ per_page: "100" }).reply(200, []);
     gh.post(`/repos/${OWNER}/${REPO}/issues/${PR_NUMBER}/comments`, posted).reply(201, { id: 1 });
@@ -103,6 +105,18 @@ describe("signed deliveries over HTTP", () => {
     expect(gh.pendingMocks()).toStrictEqual([]);
     expect(ph.pendingMocks()).toStrictEqual([]);
     expect(posted).toHaveBeenCalledTimes(1);
+    // The check run: on the PR's head commit, completed and neutral, linking the comment, one notice per reference.
+    expect(checks).toHaveLength(1);
+    const payload = examplePayload("pull_request", "opened") as any;
+    expect(checks[0]).toMatchObject({
+      name: "experiment-hygiene",
+      head_sha: payload.pull_request.head.sha,
+      status: "completed",
+      conclusion: "neutral",
+      details_url: `${payload.pull_request.html_url}#issuecomment-1`,
+      output: { title: "1 flag, 1 experiment, no findings" },
+    });
+    expect(checks[0].output.annotations.map((a: any) => [a.annotation_level, a.title])).toEqual([["notice", "PostHog feature flag new-checkout"]]);
   });
 
   it("rejects a bad signature with 4xx and makes no API call", async () => {

@@ -9,7 +9,7 @@ import { createApp } from "../../src/app/index.js";
 import { buildProject, DEMO_EXPERIMENTS } from "../../src/demo/project.js";
 import { PR_COMMENT_MARKER } from "../../src/github/sticky-comment.js";
 import { createPostHogClient } from "../../src/posthog/index.js";
-import { BOT_LOGIN, examplePayload, GITHUB, makeProbot, nockAppAuth, nockConfig, OWNER, PR_NUMBER, REPO } from "../support/github.js";
+import { BOT_LOGIN, examplePayload, GITHUB, makeProbot, nockAppAuth, nockCheckRun, nockConfig, OWNER, PR_NUMBER, REPO } from "../support/github.js";
 import { API_KEY, nockFlags, POSTHOG, PROJECT_ID } from "../support/posthog.js";
 
 const NOW = new Date("2026-11-20T12:00:00Z");
@@ -119,6 +119,7 @@ describe("pull_request and the configuration file", () => {
     const posted = vi.fn((_body: any) => true);
     const gh = nockAppAuth();
     nockConfig(gh, "ignore_paths:\n  - 'src/**'\ndecision:\n  correction: bonferoni\n");
+    nockCheckRun(gh); // the check run (checks.enabled by default) with no reference
     gh.get(`/repos/${OWNER}/${REPO}/pulls/${PR_NUMBER}`).reply(200, DIFF, { "content-type": "text/plain" });
     gh.get(comments).query({ per_page: "100" }).reply(200, []);
     gh.post(comments, posted).reply(201, { id: 9101 });

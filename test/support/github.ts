@@ -86,3 +86,18 @@ export function nockConfig(scope: nock.Scope, yaml: string | null): nock.Scope {
     .get(`/repos/${OWNER}/.github/contents/.github%2Fexperiment-hygiene.yml`)
     .reply(404, { message: "Not Found" });
 }
+
+/**
+ * The `experiment-hygiene` check run the pull_request handler publishes on the head commit (checks.enabled
+ * is on by default): `POST /repos/{owner}/{repo}/check-runs` answered like GitHub (201 with the run's id).
+ * `times` events; `onBody` sees each request body.
+ */
+export function nockCheckRun(scope: nock.Scope, opts: { times?: number; onBody?: (body: any) => void; id?: number } = {}): nock.Scope {
+  return scope
+    .post(`/repos/${OWNER}/${REPO}/check-runs`, (body: any) => {
+      opts.onBody?.(body);
+      return body.name === "experiment-hygiene";
+    })
+    .times(opts.times ?? 1)
+    .reply(201, { id: opts.id ?? 4242001, name: "experiment-hygiene", status: "completed", head_sha: "ec26c3e57ca3a959ca5aad62de7213c562f8c821" });
+}
