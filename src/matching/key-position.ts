@@ -88,7 +88,7 @@ export function unclosedOpeners(line: string, end = line.length): number[] {
  * How a line changes the bracket nesting (same scanning rules as {@link unclosedOpeners}): closers that
  * close openers of earlier lines, and openers left unclosed at its end.
  */
-function bracketDelta(line: string): { closed: number; opened: number } {
+export function bracketDelta(line: string): { closed: number; opened: number } {
   let depth = 0;
   let closed = 0;
   let i = 0;
