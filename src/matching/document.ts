@@ -17,7 +17,7 @@
  * Pure code, no I/O.
  */
 import { type ConstantTable, enclosingOpenerLine, type LineList, resolveUse } from "./constants.js";
-import { isFlagName, unclosedOpeners } from "./key-position.js";
+import { bracketDelta, isFlagName, unclosedOpeners } from "./key-position.js";
 import type { FlagMatcher, FlagReference, LineMatch, ReferenceKind } from "./matcher.js";
 import { isJvmFile, literalKey, matchShape, type SdkShape } from "./sdk.js";
 
@@ -365,6 +365,7 @@ export function scanLines(lines: LineList, matcher: FlagMatcher, opts: ScanLines
     const reported = report(idx);
     const block = matcher.wordLikeKeyCount > 0 ? blockOf(idx) : undefined;
     const scan = matcher.scanLineWithCalls(line, file, block === undefined ? undefined : { block });
+    if (scan.references.length === 0 && scan.unknownKeys.length === 0 && scan.calls === undefined) return;
     const cstart = commentStart(line, file);
     if (reported) {
       for (const r of scan.references) {
@@ -382,22 +383,26 @@ export function scanLines(lines: LineList, matcher: FlagMatcher, opts: ScanLines
         addUnknown(idx, u.key, u.suggestion);
       }
     }
+    const lineOpeners = scan.calls === undefined ? [] : unclosedOpeners(line);
     for (const c of scan.calls ?? []) {
       if (cstart >= 0 && c.start >= cstart) continue; // a commented-out call
-      const openAfter = unclosedOpeners(line).some((o) => o >= c.end);
+      // The call's own opening bracket (`(`, `{` of a struct, `[` of a key list) must be left open on this line.
+      const after = c.end + (c.shape.suffix?.length ?? 0);
+      const rel = /^[^()[\]{}"'`;]{0,80}?[([{]/.exec(line.slice(after, after + 120));
+      const opener = rel === null ? -1 : after + rel[0].length - 1;
+      const openAfter = opener >= 0 && lineOpeners.includes(opener);
       let text = line;
       if (openAfter) {
         const parts = [line];
         let chars = line.length;
-        let depth = unclosedOpeners(line).filter((o) => o >= c.end).length;
-        for (let k = idx + 1; k < lines.length && k <= idx + MAX_CALL_LINES && chars < MAX_CALL_CHARS && depth > 0; k++) {
-          const l = lines.at(k)!;
+        let depth = lineOpeners.filter((o) => o >= opener).length;
+        for (let k = idx + 1; k <= idx + MAX_CALL_LINES && chars < MAX_CALL_CHARS && depth > 0; k++) {
+          const l = lines.at(k);
+          if (l === undefined) break;
           parts.push(l);
           chars += l.length + 1;
-          for (const ch of l) {
-            if (ch === "(" || ch === "[" || ch === "{") depth++;
-            else if (ch === ")" || ch === "]" || ch === "}") depth--;
-          }
+          const d = bracketDelta(l);
+          depth += d.opened - d.closed;
         }
         text = parts.join("\n");
         const f = matchShape(text, c.start, c.end, c.shape, jvm);
@@ -431,6 +436,9 @@ export function scanLines(lines: LineList, matcher: FlagMatcher, opts: ScanLines
           }
         }
       }
+      // Identifiers and templates in the key slot (a literal key was handled above).
+      const slotStart = text.charCodeAt(c.end + (c.shape.suffix?.length ?? 0));
+      if (slotStart !== 40 /* ( */ && slotStart !== 123 /* { */ && slotStart !== 60 /* < */ && slotStart !== 32 && c.shape.slot !== "jsx-flag") continue;
       for (const a of keySlotExprs(text, c.end, c.shape, jvm)) {
         if (literalKey(a.expr) !== null) continue;
         const target = a.at > line.length ? locate(text, a.at, idx) : idx;

@@ -144,8 +144,9 @@ export interface FlagMatcher {
    * Fast first pass over a whole text (one loop over its UTF-16 code units, no allocation per token): the
    * 0-based indices of the lines (split on `\n`) holding a run equal to a known key or an SDK call token,
    * ascending. Every line that {@link FlagMatcher.scanLine} could report is among them.
+   * @param starts when given, receives the start offset in `text` of each returned line (same order)
    */
-  candidateLines(text: string): number[];
+  candidateLines(text: string, starts?: number[]): number[];
   /** Every known key (for template literals: the keys a fixed prefix/suffix can produce). */
   readonly keys: ReadonlySet<string>;
 }
@@ -320,16 +321,20 @@ export function createFlagMatcher(knownKeys: Iterable<string>): FlagMatcher {
     return out;
   }
 
-  function candidateLines(s: string): number[] {
+  function candidateLines(s: string, starts: number[] | undefined): number[] {
     const out: number[] = [];
     const n = s.length;
     let line = 0;
+    let lineStart = 0;
     let last = -1;
     let i = 0;
     while (i < n) {
       const c = s.charCodeAt(i);
       if (TOKEN[c] === 0) {
-        if (c === 10) line++;
+        if (c === 10) {
+          line++;
+          lineStart = i + 1;
+        }
         i++;
         continue;
       }
@@ -346,6 +351,7 @@ export function createFlagMatcher(knownKeys: Iterable<string>): FlagMatcher {
         h = mixHash(h);
         if ((hashBits[h >>> 5]! & (1 << (h & 31))) !== 0 && entries.has(s.slice(i, j))) {
           out.push(line);
+          starts?.push(lineStart);
           last = line;
         }
       }
@@ -371,7 +377,7 @@ export function createFlagMatcher(knownKeys: Iterable<string>): FlagMatcher {
       scan(requireString(text, "scanLineWithCalls: text"), file, true, context?.block) ?? { references: [], unknownKeys: [] },
     suggest: (key) => suggest(requireString(key, "suggest: key")),
     has: (key) => keys.has(key),
-    candidateLines: (text) => candidateLines(requireString(text, "candidateLines: text")),
+    candidateLines: (text, starts) => candidateLines(requireString(text, "candidateLines: text"), starts),
     keys,
   };
 }
@@ -683,7 +689,8 @@ export function matchDiff(lines: readonly ChangedLine[], matcher: FlagMatcher, o
  * The lines of a text, split on `\n` (a trailing `\r` dropped), computed once and sliced on demand, so a
  * large file with few candidate lines allocates only those lines.
  */
-export function lazyLines(text: string): LineList {
+export function lazyLines(text: string, known?: { lines: readonly number[]; starts: readonly number[] }): LineList {
+  if (known !== undefined) return sparseLines(text, known.lines, known.starts);
   const starts: number[] = [0];
   for (let p = text.indexOf("\n"); p >= 0; p = text.indexOf("\n", p + 1)) starts.push(p + 1);
   const length = starts.length;
@@ -694,6 +701,53 @@ export function lazyLines(text: string): LineList {
       const end = i + 1 < length ? starts[i + 1]! - 1 : text.length;
       const cr = end > starts[i]! && text.charCodeAt(end - 1) === 13 ? 1 : 0;
       return text.slice(starts[i]!, end - cr);
+    },
+  };
+}
+
+/**
+ * Lines of a text known by the start offsets of a few of them (the candidate lines); a neighbour of a
+ * known line is found with one `indexOf`/`lastIndexOf` and remembered, so following a call forward or
+ * walking back to its block costs only the lines visited. Line count is computed on first use.
+ */
+function sparseLines(text: string, lines: readonly number[], starts: readonly number[]): LineList {
+  const known = new Map<number, number>();
+  for (let k = 0; k < lines.length; k++) known.set(lines[k]!, starts[k]!);
+  let count = -1;
+  let full: LineList | null = null;
+  const startOf = (i: number): number | undefined => {
+    let st = known.get(i);
+    if (st !== undefined) return st;
+    const prev = known.get(i - 1);
+    if (prev !== undefined) {
+      if (prev < 0) return -1;
+      const nl = text.indexOf("\n", prev);
+      st = nl < 0 ? -1 : nl + 1; // -1: past the last line
+    } else {
+      const next = known.get(i + 1);
+      if (next === undefined || next === 0) return undefined;
+      st = next >= 2 ? text.lastIndexOf("\n", next - 2) + 1 : 0;
+    }
+    known.set(i, st);
+    return st;
+  };
+  return {
+    get length(): number {
+      if (count < 0) {
+        count = 1;
+        for (let p = text.indexOf("\n"); p >= 0; p = text.indexOf("\n", p + 1)) count++;
+      }
+      return count;
+    },
+    at(i: number): string | undefined {
+      if (i < 0) return undefined;
+      const st = startOf(i);
+      if (st === undefined) return (full ??= lazyLines(text)).at(i);
+      if (st < 0 || st > text.length) return undefined;
+      let end = text.indexOf("\n", st);
+      if (end < 0) end = text.length;
+      const cr = end > st && text.charCodeAt(end - 1) === 13 ? 1 : 0;
+      return text.slice(st, end - cr);
     },
   };
 }
@@ -711,9 +765,10 @@ export function scanText(text: string, file: string, matcher: FlagMatcher): Text
   requireString(text, "scanText: text");
   requireString(file, "scanText: file");
   // Fast first pass over the whole text; only lines holding a key or an SDK call token are read further.
-  const candidates = matcher.candidateLines(text);
+  const starts: number[] = [];
+  const candidates = matcher.candidateLines(text, starts);
   if (candidates.length === 0) return [];
-  const lines = lazyLines(text);
+  const lines = lazyLines(text, { lines: candidates, starts });
   const found = scanLines(lines, matcher, { file, candidates });
   const out: TextReference[] = [];
   for (const idx of [...found.keys()].sort((a, b) => a - b)) {
