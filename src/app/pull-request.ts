@@ -19,6 +19,7 @@ import { PostHogError, type PostHogConfigError } from "../posthog/errors.js";
 import type { PostHogApi } from "../posthog/index.js";
 import { renderConfigProblemsComment, renderPrComment } from "../render/pr-comment.js";
 import { callsFeatureFlags, postHogNoticeFor, reconcilePostHogNotice } from "./posthog-notice.js";
+import { loadReferenceIndex } from "./reference-index-cache.js";
 
 /** What the handler needs from the app. */
 export interface PullRequestDeps {
@@ -105,7 +106,16 @@ export async function handlePullRequest(
 
   let report;
   try {
-    report = await analyzePullRequest({ lines: changes.lines, posthog, config, now: deps.now(), log });
+    report = await analyzePullRequest({
+      lines: changes.lines,
+      posthog,
+      config,
+      now: deps.now(),
+      log,
+      // The base commit's index (the default branch's, for a PR into it), cached per commit sha.
+      loadReferenceIndex: (matcher) =>
+        loadReferenceIndex(context.octokit, { owner, repo }, pr.base.sha, matcher, { ignorePaths: config.ignore_paths, log }),
+    });
   } catch (err) {
     if (err instanceof PostHogError) {
       log.warn({ err: err.message, status: err.status }, "PostHog request failed; no analysis for this event");

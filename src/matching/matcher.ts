@@ -533,7 +533,7 @@ export interface DiffMatches {
   references: FlagReference[];
   /** Unknown literal keys in SDK calls, sorted like references (renderers usually show only `side: "added"`). */
   unknownKeys: UnknownKey[];
-  /** One entry per referenced key, sorted by key. */
+  /** One entry per referenced key, sorted by key ("comment" and "dynamic" references are not counted). */
   flags: FlagChange[];
 }
 
@@ -631,6 +631,8 @@ export function matchDiff(lines: readonly ChangedLine[], matcher: FlagMatcher, o
       };
       if (m.via) ref.via = m.via;
       references.push(ref);
+      // Comments and possible template keys are listed, but do not make a flag "referenced" by the diff.
+      if (m.kind === "comment" || m.kind === "dynamic") continue;
       let c = counts.get(m.key);
       if (!c) counts.set(m.key, (c = { added: 0, removed: 0 }));
       if (cl.side === "added") c.added++;
