@@ -104,7 +104,7 @@ const SHOWN_APART = new Set<string>(["comment", "dynamic"]);
 function apartSections(report: PullRequestReport, filesUrl: string | null): string[] {
   const out: string[] = [];
   const sections: [string, string, string][] = [
-    ["comment", "### Mentioned in comments", "These keys appear only in comments or docstrings on these lines (not counted as references):"],
+    ["comment", "### Mentioned in comments", "Comments or docstrings on these lines mention these keys (not counted as references):"],
     ["dynamic", "### Possible dynamic references", "A key built from a template with a fixed prefix or suffix can be one of these flags:"],
   ];
   for (const [kind, title, intro] of sections) {
