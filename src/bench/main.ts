@@ -1,11 +1,13 @@
 /**
  * `npm run bench`: prints every benchmark's figures (no assertions; these machines are noisy, so read
- * medians and ratios). Optional arguments: `npm run bench -- matcher|pr|scan|chatops|peeking|all`.
+ * medians and ratios). Optional arguments: `npm run bench -- matcher|pr|scan|chatops|peeking|all`, and
+ * `npm run bench -- index -- <archive.tar.gz>` (not part of "all": it needs an archive).
  */
 import { benchChatops } from "./chatops.js";
 import { benchMatcher } from "./matcher.js";
 import { benchPeeking } from "./peeking.js";
 import { benchPullRequest } from "./pull-request.js";
+import { benchReferenceIndex } from "./reference-index.js";
 import { benchScan } from "./scan.js";
 
 const which = process.argv[2] ?? "all";
@@ -31,4 +33,14 @@ if (which === "all" || which === "chatops") {
 if (which === "all" || which === "peeking") {
   line("repeated looks: false promote/rollback rate (A/A) and power (A/B +10 %), sequential inference on and off");
   benchPeeking();
+}
+if (which === "index") {
+  const archive = process.argv.slice(3).find((a) => a !== "--");
+  line("repository reference index built from a streamed .tar.gz archive");
+  if (archive === undefined) {
+    console.log("usage: npm run bench -- index -- <archive.tar.gz>");
+    process.exitCode = 2;
+  } else {
+    await benchReferenceIndex({ archive });
+  }
 }

@@ -363,8 +363,7 @@ export function scanLines(lines: LineList, matcher: FlagMatcher, opts: ScanLines
   const visit = (idx: number) => {
     const line = lines.at(idx)!;
     const reported = report(idx);
-    const block = matcher.wordLikeKeyCount > 0 ? blockOf(idx) : undefined;
-    const scan = matcher.scanLineWithCalls(line, file, block === undefined ? undefined : { block });
+    const scan = matcher.scanLineWithCalls(line, file, matcher.wordLikeKeyCount > 0 ? { blockOf: () => blockOf(idx) } : undefined);
     if (scan.references.length === 0 && scan.unknownKeys.length === 0 && scan.calls === undefined) return;
     const cstart = commentStart(line, file);
     if (reported) {

@@ -115,6 +115,8 @@ export interface LineContext {
    * declaration (a diff hunk's section heading): see `BlockTracker` in `key-position.ts`.
    */
   block?: string;
+  /** Computes `block` only when a word-like key needs it (used when `block` is absent). */
+  blockOf?: () => string | undefined;
 }
 
 /** A matcher built once over the known feature flag keys. */
@@ -263,7 +265,15 @@ export function createFlagMatcher(knownKeys: Iterable<string>): FlagMatcher {
   const ctx: MatchContext = { keys, suggest };
 
   /** The per-line pass; allocation-free until a candidate token is found. */
-  function scan(s: string, file: string | undefined, wantUnknown: boolean, block: string | undefined): LineScan | null {
+  function scan(
+    s: string,
+    file: string | undefined,
+    wantUnknown: boolean,
+    givenBlock: string | undefined,
+    blockOf?: () => string | undefined,
+  ): LineScan | null {
+    let block = givenBlock;
+    let blockKnown = givenBlock !== undefined || blockOf === undefined;
     let acc: LineAccumulator | null = null;
     let jvm: boolean | undefined;
     const n = s.length;
@@ -305,7 +315,8 @@ export function createFlagMatcher(knownKeys: Iterable<string>): FlagMatcher {
               if (
                 kind === "property" ||
                 (((kind === "string" && entry.stringOk) || (kind === "identifier" && entry.identifierOk)) &&
-                  (!entry.wordLike || isKeyPosition(s, i, j, kind === "string", block)))
+                  (!entry.wordLike ||
+                    isKeyPosition(s, i, j, kind === "string", blockKnown ? block : ((blockKnown = true), (block = blockOf!())))))
               ) {
                 (acc ??= new LineAccumulator(ctx, wantUnknown)).addRef(s.slice(i, j), kind);
               }
@@ -374,7 +385,10 @@ export function createFlagMatcher(knownKeys: Iterable<string>): FlagMatcher {
       return r === null ? { references: [], unknownKeys: [] } : { references: r.references, unknownKeys: r.unknownKeys };
     },
     scanLineWithCalls: (text, file, context) =>
-      scan(requireString(text, "scanLineWithCalls: text"), file, true, context?.block) ?? { references: [], unknownKeys: [] },
+      scan(requireString(text, "scanLineWithCalls: text"), file, true, context?.block, context?.blockOf) ?? {
+        references: [],
+        unknownKeys: [],
+      },
     suggest: (key) => suggest(requireString(key, "suggest: key")),
     has: (key) => keys.has(key),
     candidateLines: (text, starts) => candidateLines(requireString(text, "candidateLines: text"), starts),
