@@ -35,7 +35,7 @@ function median(xs: number[]): number {
 /**
  * Runs the benchmark.
  * @returns `archiveMB` (MiB), `files`, `keys`, `definitions`, `buildMsMedian`, `peakHeapMB` and `peakRssMB`
- *   (MiB above the collected baseline), `peakRssAbsMB`
+ *   (MiB above the collected baseline), `peakRssAbsMB`, `retainedHeapMB` (after a full GC, index kept)
  */
 export async function benchReferenceIndex(opts: BenchIndexOptions): Promise<Record<string, number>> {
   const log = opts.log ?? ((l: string) => console.log(l));
@@ -63,6 +63,7 @@ export async function benchReferenceIndex(opts: BenchIndexOptions): Promise<Reco
   let peakRssAbs = 0;
   let index: ReferenceIndex | null = null;
   let files = 0;
+  let retained = 0;
   for (let r = 0; r < reps; r++) {
     index = null;
     gc?.();
@@ -89,6 +90,8 @@ export async function benchReferenceIndex(opts: BenchIndexOptions): Promise<Reco
     peakHeap = Math.max(peakHeap, heap);
     peakRss = Math.max(peakRss, rss);
     peakRssAbs = Math.max(peakRssAbs, rssAbs);
+    gc?.();
+    retained = process.memoryUsage().heapUsed - base.heapUsed;
   }
   const result = {
     archiveMB: Math.round((archiveBytes / MB) * 10) / 10,
@@ -101,10 +104,12 @@ export async function benchReferenceIndex(opts: BenchIndexOptions): Promise<Reco
     peakHeapMB: Math.round((peakHeap / MB) * 10) / 10,
     peakRssMB: Math.round((peakRss / MB) * 10) / 10,
     peakRssAbsMB: Math.round((peakRssAbs / MB) * 10) / 10,
+    retainedHeapMB: Math.round((retained / MB) * 10) / 10,
   };
   log(`reference index bench: ${opts.archive} (${result.archiveMB} MiB .tar.gz), ${files} files read, ${result.charsIndexedMB} Mi chars`);
   log(`keys: ${keys.length} (${real.size} literal SDK-call keys found in the archive + 5,000 synthetic); definitions kept: ${result.definitions}`);
   log(`build (stream + gunzip + untar + scan + index): ${result.buildMsMedian} ms median of ${reps} runs`);
   log(`peak memory above baseline: heap ${result.peakHeapMB} MiB, RSS ${result.peakRssMB} MiB (absolute RSS ${result.peakRssAbsMB} MiB)`);
+  log(`retained after a full GC (the index and the scan's references): ${result.retainedHeapMB} MiB`);
   return result;
 }

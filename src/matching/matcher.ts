@@ -170,6 +170,12 @@ const KIND_RANK: Record<ReferenceKind, number> = {
   "sdk-call": 4,
 };
 const MIN_BARE_KEY_LENGTH = 3;
+/**
+ * Word-like keys are not looked for in lines longer than this (minified bundles, generated data): their
+ * key-position check reads the line around each hit, which is quadratic on a one-line 1 MB bundle, and a
+ * word in such a line is not a reviewable reference. Distinctive keys and SDK calls still count there.
+ */
+const MAX_WORD_KEY_LINE = 2000;
 
 /**
  * 1 for `[A-Za-z0-9_$-]`, 0 for every other UTF-16 code unit (non-ASCII characters are boundaries). A full
@@ -316,7 +322,8 @@ export function createFlagMatcher(knownKeys: Iterable<string>): FlagMatcher {
                 kind === "property" ||
                 (((kind === "string" && entry.stringOk) || (kind === "identifier" && entry.identifierOk)) &&
                   (!entry.wordLike ||
-                    isKeyPosition(s, i, j, kind === "string", blockKnown ? block : ((blockKnown = true), (block = blockOf!())))))
+                    (n <= MAX_WORD_KEY_LINE &&
+                      isKeyPosition(s, i, j, kind === "string", blockKnown ? block : ((blockKnown = true), (block = blockOf!()))))))
               ) {
                 (acc ??= new LineAccumulator(ctx, wantUnknown)).addRef(s.slice(i, j), kind);
               }
