@@ -265,6 +265,15 @@ export function createFlagMatcher(knownKeys: Iterable<string>): FlagMatcher {
     hashBits[h >>> 5]! |= 1 << (h & 31);
   }
 
+  // The first two characters of every entry (7-bit; a one-character entry marks every second character),
+  // for the candidate-line pass. Non-ASCII characters are not in TOKEN, so `& 127` only merges within it.
+  const bigram = new Uint8Array(128 * 128);
+  for (const k of entries.keys()) {
+    const a = k.charCodeAt(0) & 127;
+    if (k.length === 1) for (let b = 0; b < 128; b++) bigram[(a << 7) | b] = 1;
+    else bigram[(a << 7) | (k.charCodeAt(1) & 127)] = 1;
+  }
+
   let suggester: KeySuggester | null = null;
   const suggest = (key: string): string | null => (suggester ??= new KeySuggester(keys)).suggest(key);
 
@@ -356,8 +365,14 @@ export function createFlagMatcher(knownKeys: Iterable<string>): FlagMatcher {
         i++;
         continue;
       }
-      let h = c;
       let j = i + 1;
+      // First two characters: no entry starts with this pair → skip the run without hashing it.
+      if (line === last || bigram[((c & 127) << 7) | (s.charCodeAt(j) & 127)] === 0) {
+        while (j < n && TOKEN[s.charCodeAt(j)] === 1) j++;
+        i = j;
+        continue;
+      }
+      let h = c;
       while (j < n) {
         const d = s.charCodeAt(j);
         if (TOKEN[d] === 0) break;
@@ -365,7 +380,7 @@ export function createFlagMatcher(knownKeys: Iterable<string>): FlagMatcher {
         j++;
       }
       const len = j - i;
-      if (line !== last && len <= maxLen && lengthOk[len] === 1) {
+      if (len <= maxLen && lengthOk[len] === 1) {
         h = mixHash(h);
         if ((hashBits[h >>> 5]! & (1 << (h & 31))) !== 0 && entries.has(s.slice(i, j))) {
           out.push(line);
