@@ -22,6 +22,7 @@ import { renderCheckRun } from "../render/check-run.js";
 import type { PostHogApi } from "../posthog/index.js";
 import { renderConfigProblemsComment, renderPrComment } from "../render/pr-comment.js";
 import { callsFeatureFlags, postHogNoticeFor, reconcilePostHogNotice } from "./posthog-notice.js";
+import { loadReferenceIndex } from "./reference-index-cache.js";
 
 /** What the handler needs from the app. */
 export interface PullRequestDeps {
@@ -159,6 +160,9 @@ export async function handlePullRequest(
         if (!client) throw new PostHogConfigError(`no PostHog client for project ${projectId} (projects in .github/experiment-hygiene.yml)`, ["POSTHOG_PROJECT_ID"]);
         return client;
       },
+      // The base commit's index (the default branch's, for a PR into it), cached per commit sha.
+      loadReferenceIndex: (matcher) =>
+        loadReferenceIndex(context.octokit, { owner, repo }, pr.base.sha, matcher, { ignorePaths: config.ignore_paths, log }),
     });
   } catch (err) {
     if (err instanceof PostHogError) {

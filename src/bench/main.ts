@@ -1,6 +1,7 @@
 /**
  * `npm run bench`: prints every benchmark's figures (no assertions; these machines are noisy, so read
- * medians and ratios). Optional arguments: `npm run bench -- matcher|pr|scan|chatops|peeking|autopilot|load|all`.
+ * medians and ratios). Optional arguments: `npm run bench -- matcher|pr|scan|chatops|peeking|autopilot|load|all`,
+ * and `npm run bench -- index -- <archive.tar.gz>` (not part of "all": it needs an archive).
  */
 import { benchAutopilot } from "./autopilot.js";
 import { benchChatops } from "./chatops.js";
@@ -8,6 +9,7 @@ import { benchLoad } from "./load-bench.js";
 import { benchMatcher } from "./matcher.js";
 import { benchPeeking } from "./peeking.js";
 import { benchPullRequest } from "./pull-request.js";
+import { benchReferenceIndex } from "./reference-index.js";
 import { benchScan } from "./scan.js";
 
 const which = process.argv[2] ?? "all";
@@ -41,4 +43,14 @@ if (which === "all" || which === "autopilot") {
 if (which === "all" || which === "load") {
   line("queue under load: 2 web + 2 worker processes on one Redis, 500 deliveries over 50 PRs (needs redis-server)");
   await benchLoad({ posthogLatencyMs: process.argv[3] === undefined ? 20 : Number(process.argv[3]) });
+}
+if (which === "index") {
+  const archive = process.argv.slice(3).find((a) => a !== "--");
+  line("repository reference index built from a streamed .tar.gz archive");
+  if (archive === undefined) {
+    console.log("usage: npm run bench -- index -- <archive.tar.gz>");
+    process.exitCode = 2;
+  } else {
+    await benchReferenceIndex({ archive });
+  }
 }

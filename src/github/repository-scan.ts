@@ -85,6 +85,11 @@ export interface ScanTarballOptions {
   maxFileBytes?: number;
   /** Stop after this many scanned files (then `truncated` is true). Default 20,000. */
   maxFiles?: number;
+  /**
+   * Called with each scanned file's path and text, one at a time, right after it is matched (for example
+   * to feed the reference index builder); the text is not kept by the scan.
+   */
+  onFile?: (file: string, text: string) => void;
   log?: Logger;
 }
 
@@ -304,6 +309,7 @@ export async function scanTarball(
       filesScanned++;
       bytesScanned += bytes.length;
       for (const r of scanText(text, file, matcher)) references.push({ flagKey: r.flagKey, file, line: r.line });
+      opts.onFile?.(file, text);
     }
   };
 

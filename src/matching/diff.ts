@@ -22,6 +22,37 @@ export interface ChangedLine {
   block?: string;
 }
 
+/** One side of a diff hunk: its full line sequence (context lines and the changed lines of that side). */
+export interface HunkSide {
+  /** Line texts in file order (context + added lines for the new side, context + removed for the old). */
+  texts: string[];
+  /** 1-based file line number of each text (new-file numbers on the new side, old-file on the old side). */
+  numbers: number[];
+  /** True for the changed (added or removed) lines of the side, false for context lines. */
+  changed: boolean[];
+}
+
+/** One hunk of a file diff, with both sides' full line sequences (for calls spanning lines). */
+export interface DiffHunk {
+  file: string;
+  /** The hunk header's section heading (git's enclosing-declaration line), if any. */
+  section?: string;
+  newSide: HunkSide;
+  oldSide: HunkSide;
+}
+
+/**
+ * Changed lines made by {@link changedLinesFromDiff} / {@link changedLinesFromPatches} remember their hunk
+ * here (a side table, so `ChangedLine` keeps its plain shape and equality in tests). Copies of a line do
+ * not; the matcher then reads that line alone.
+ */
+const HUNKS = new WeakMap<ChangedLine, DiffHunk>();
+
+/** The hunk a changed line came from, when it was parsed by this module; else undefined. */
+export function hunkOf(line: ChangedLine): DiffHunk | undefined {
+  return HUNKS.get(line);
+}
+
 /** One entry of GitHub's `pulls.listFiles` response (only the fields used here). */
 export interface PatchFile {
   filename: string;
@@ -63,6 +94,17 @@ function linesOf(file: parseDiff.File, path: string, out: ChangedLine[]): void {
     const section = hunkSection(chunk.content);
     const oldSide = new BlockTracker(section);
     const newSide = new BlockTracker(section);
+    const hunk: DiffHunk = {
+      file: path,
+      newSide: { texts: [], numbers: [], changed: [] },
+      oldSide: { texts: [], numbers: [], changed: [] },
+    };
+    if (section !== undefined) hunk.section = section;
+    const push = (side: HunkSide, text: string, ln: number, changed: boolean) => {
+      side.texts.push(text);
+      side.numbers.push(ln);
+      side.changed.push(changed);
+    };
     for (const change of chunk.changes) {
       // parse-diff repeats the previous change for "\ No newline at end of file" with that text.
       if (change.content.charCodeAt(0) === 92 /* \ */) continue;
@@ -74,10 +116,14 @@ function linesOf(file: parseDiff.File, path: string, out: ChangedLine[]): void {
         tracker.feed(text);
         const cl: ChangedLine = { file: path, line: change.ln, side: change.type === "add" ? "added" : "removed", text };
         if (block !== undefined) cl.block = block;
+        push(change.type === "add" ? hunk.newSide : hunk.oldSide, text, change.ln, true);
+        HUNKS.set(cl, hunk);
         out.push(cl);
       } else {
         oldSide.feed(text);
         newSide.feed(text);
+        push(hunk.oldSide, text, change.ln1, false);
+        push(hunk.newSide, text, change.ln2, false);
       }
     }
   }

@@ -1,9 +1,16 @@
 /** Feature flag key references in diffs and files: public API of `src/matching/`. */
-export { changedLinesFromDiff, changedLinesFromPatches, CombinedDiffError, decodeGitPath, DiffParseError } from "./diff.js";
-export type { ChangedLine, PatchFile } from "./diff.js";
+export { changedLinesFromDiff, changedLinesFromPatches, CombinedDiffError, decodeGitPath, DiffParseError, hunkOf } from "./diff.js";
+export type { ChangedLine, DiffHunk, HunkSide, PatchFile } from "./diff.js";
+export { ConstantTable, extractDefinitions, resolveUse, usePath } from "./constants.js";
+export type { ConstantDefinition, DefinitionTier, LineList, Resolution } from "./constants.js";
+export { commentStart, scanLines, templateParts } from "./document.js";
+export type { DocumentLine, DocumentMatch, ScanLinesOptions } from "./document.js";
+export { buildReferenceIndex, keySetFingerprint, ReferenceIndexBuilder } from "./reference-index.js";
+export type { ReferenceIndex } from "./reference-index.js";
 export {
   createFlagMatcher,
   ignoreMatcher,
+  lazyLines,
   matchDiff,
   MatchInputError,
   scanText,

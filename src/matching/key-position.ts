@@ -88,7 +88,7 @@ export function unclosedOpeners(line: string, end = line.length): number[] {
  * How a line changes the bracket nesting (same scanning rules as {@link unclosedOpeners}): closers that
  * close openers of earlier lines, and openers left unclosed at its end.
  */
-function bracketDelta(line: string): { closed: number; opened: number } {
+export function bracketDelta(line: string): { closed: number; opened: number } {
   let depth = 0;
   let closed = 0;
   let i = 0;
@@ -266,8 +266,14 @@ export function isKeyPosition(s: string, i: number, j: number, quoted: boolean, 
     start = i - 1; // Ruby symbol / Elixir atom
   } else if (s[i - 1] === ".") {
     // member of a flags object: flags.billing, this.featureFlags.billing
-    const m = /([A-Za-z_$][\w$]*)\s*(?:\?)?\.$/.exec(s.slice(0, i));
-    return m !== null && isFlagName(m[1]!);
+    // (a backward scan, not a `…$` regex over the line's head: that one is quadratic on long minified lines)
+    let k = i - 2;
+    if (s[k] === "?") k--;
+    while (k >= 0 && (s[k] === " " || s[k] === "\t")) k--;
+    const end = k + 1;
+    while (k >= 0 && isIdChar(s[k])) k--;
+    const name = s.slice(k + 1, end);
+    return /^[A-Za-z_$]/.test(name) && isFlagName(name);
   } else {
     // bare identifier: only as a key of a flag-named object (`FLAGS = { billing: true }`)
     const after = s.slice(j).match(/^\s*(?::(?!:)|=>)/);

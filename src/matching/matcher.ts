@@ -36,13 +36,26 @@
  *   misses are reported (see `SdkShape.strict`).
  */
 import picomatch from "picomatch";
-import type { ChangedLine } from "./diff.js";
+import { ConstantTable, extractDefinitions, type LineList } from "./constants.js";
+import { type ChangedLine, type DiffHunk, hunkOf } from "./diff.js";
+import { type DocumentLine, scanLines } from "./document.js";
+import type { ReferenceIndex } from "./reference-index.js";
 import { KeySuggester } from "./distance.js";
-import { BlockTracker, isKeyPosition, isWordLikeKey } from "./key-position.js";
+import { isKeyPosition, isWordLikeKey } from "./key-position.js";
 import { type CallFinding, isJvmFile, matchShape, SDK_SHAPES, type SdkShape } from "./sdk.js";
 
 /** The lexical form a reference was found in. */
-export type ReferenceKind = "string" | "identifier" | "property" | "sdk-call";
+export type ReferenceKind =
+  | "string"
+  | "identifier"
+  | "property"
+  | "sdk-call"
+  /** A constant, enum member or map entry that resolves to the key (`FLAGS.NEW_CHECKOUT`), outside an SDK call. */
+  | "constant"
+  /** A template literal with a fixed prefix or suffix (`` `spotlight-${name}` ``) that can produce the key. */
+  | "dynamic"
+  /** In a comment or docstring (a commented-out call too): shown apart, never an unknown key. */
+  | "comment";
 
 /** One reference to a known feature flag key on a changed line of a diff. */
 export interface FlagReference {
@@ -57,6 +70,12 @@ export interface FlagReference {
   inSdkCall: boolean;
   /** The line, trimmed, at most 200 characters (a window around the key when the line is longer). */
   text: string;
+  /**
+   * For "constant" references and SDK calls whose key argument is a constant: the expression as written
+   * (`FLAGS.NEW_CHECKOUT`) and where it was defined ("same-file", "pr" for another file of the diff,
+   * "repository" for the default branch's reference index). For "dynamic": the template as written.
+   */
+  via?: { expression: string; definedIn: "same-file" | "pr" | "repository" | "template"; file?: string; line?: number };
 }
 
 /** A reference found by {@link scanText} in a whole file (no diff side). */
@@ -85,6 +104,8 @@ export interface LineScan {
   references: LineMatch[];
   /** Literal keys in SDK calls that are not known, one entry per key. */
   unknownKeys: { key: string; suggestion: string | null }[];
+  /** Recognised SDK call tokens on the line (start/end offsets of the token), for the multi-line pass. */
+  calls?: { start: number; end: number; shape: SdkShape }[];
 }
 
 /** What a line's neighbourhood says about it (optional; improves word-like key decisions). */
@@ -94,6 +115,8 @@ export interface LineContext {
    * declaration (a diff hunk's section heading): see `BlockTracker` in `key-position.ts`.
    */
   block?: string;
+  /** Computes `block` only when a word-like key needs it (used when `block` is absent). */
+  blockOf?: () => string | undefined;
 }
 
 /** A matcher built once over the known feature flag keys. */
@@ -113,10 +136,21 @@ export interface FlagMatcher {
   scanLine(text: string, file?: string, context?: LineContext): LineMatch[];
   /** Like {@link FlagMatcher.scanLine}, plus unknown literal keys in PostHog SDK calls. */
   scanLineDetailed(text: string, file?: string, context?: LineContext): LineScan;
+  /** Like {@link FlagMatcher.scanLineDetailed}, plus the SDK call tokens on the line (`calls`), for `document.ts`. */
+  scanLineWithCalls(text: string, file?: string, context?: LineContext): LineScan;
   /** Closest known key for an unknown one, or null (see `distance.ts`). */
   suggest(key: string): string | null;
   /** Whether `key` is a known feature flag key. */
   has(key: string): boolean;
+  /**
+   * Fast first pass over a whole text (one loop over its UTF-16 code units, no allocation per token): the
+   * 0-based indices of the lines (split on `\n`) holding a run equal to a known key or an SDK call token,
+   * ascending. Every line that {@link FlagMatcher.scanLine} could report is among them.
+   * @param starts when given, receives the start offset in `text` of each returned line (same order)
+   */
+  candidateLines(text: string, starts?: number[]): number[];
+  /** Every known key (for template literals: the keys a fixed prefix/suffix can produce). */
+  readonly keys: ReadonlySet<string>;
 }
 
 /** Thrown for malformed input to the matcher (wrong types, bad glob patterns). */
@@ -126,8 +160,22 @@ export class MatchInputError extends TypeError {
 
 const KEY_RE = /^[A-Za-z0-9_-]+$/;
 const PROPERTY_PREFIXES = new Set(["$feature", "$feature_interaction", "$feature_view", "$feature_enrollment"]);
-const KIND_RANK: Record<ReferenceKind, number> = { identifier: 0, string: 1, property: 2, "sdk-call": 3 };
+const KIND_RANK: Record<ReferenceKind, number> = {
+  comment: -2,
+  dynamic: -1,
+  identifier: 0,
+  string: 1,
+  constant: 2,
+  property: 3,
+  "sdk-call": 4,
+};
 const MIN_BARE_KEY_LENGTH = 3;
+/**
+ * Word-like keys are not looked for in lines longer than this (minified bundles, generated data): their
+ * key-position check reads the line around each hit, which is quadratic on a one-line 1 MB bundle, and a
+ * word in such a line is not a reviewable reference. Distinctive keys and SDK calls still count there.
+ */
+const MAX_WORD_KEY_LINE = 2000;
 
 /**
  * 1 for `[A-Za-z0-9_$-]`, 0 for every other UTF-16 code unit (non-ASCII characters are boundaries). A full
@@ -217,13 +265,30 @@ export function createFlagMatcher(knownKeys: Iterable<string>): FlagMatcher {
     hashBits[h >>> 5]! |= 1 << (h & 31);
   }
 
+  // The first two characters of every entry (7-bit; a one-character entry marks every second character),
+  // for the candidate-line pass. Non-ASCII characters are not in TOKEN, so `& 127` only merges within it.
+  const bigram = new Uint8Array(128 * 128);
+  for (const k of entries.keys()) {
+    const a = k.charCodeAt(0) & 127;
+    if (k.length === 1) for (let b = 0; b < 128; b++) bigram[(a << 7) | b] = 1;
+    else bigram[(a << 7) | (k.charCodeAt(1) & 127)] = 1;
+  }
+
   let suggester: KeySuggester | null = null;
   const suggest = (key: string): string | null => (suggester ??= new KeySuggester(keys)).suggest(key);
 
   const ctx: MatchContext = { keys, suggest };
 
   /** The per-line pass; allocation-free until a candidate token is found. */
-  function scan(s: string, file: string | undefined, wantUnknown: boolean, block: string | undefined): LineScan | null {
+  function scan(
+    s: string,
+    file: string | undefined,
+    wantUnknown: boolean,
+    givenBlock: string | undefined,
+    blockOf?: () => string | undefined,
+  ): LineScan | null {
+    let block = givenBlock;
+    let blockKnown = givenBlock !== undefined || blockOf === undefined;
     let acc: LineAccumulator | null = null;
     let jvm: boolean | undefined;
     const n = s.length;
@@ -253,7 +318,9 @@ export function createFlagMatcher(knownKeys: Iterable<string>): FlagMatcher {
               for (const shape of entry.shapes) {
                 const f = matchShape(s, i, j, shape, jvm);
                 if (f) {
-                  (acc ??= new LineAccumulator(ctx, wantUnknown)).onCall(f);
+                  acc ??= new LineAccumulator(ctx, wantUnknown);
+                  acc.onCall(f);
+                  (acc.calls ??= []).push({ start: i, end: j, shape });
                   break;
                 }
               }
@@ -263,7 +330,9 @@ export function createFlagMatcher(knownKeys: Iterable<string>): FlagMatcher {
               if (
                 kind === "property" ||
                 (((kind === "string" && entry.stringOk) || (kind === "identifier" && entry.identifierOk)) &&
-                  (!entry.wordLike || isKeyPosition(s, i, j, kind === "string", block)))
+                  (!entry.wordLike ||
+                    (n <= MAX_WORD_KEY_LINE &&
+                      isKeyPosition(s, i, j, kind === "string", blockKnown ? block : ((blockKnown = true), (block = blockOf!()))))))
               ) {
                 (acc ??= new LineAccumulator(ctx, wantUnknown)).addRef(s.slice(i, j), kind);
               }
@@ -273,7 +342,55 @@ export function createFlagMatcher(knownKeys: Iterable<string>): FlagMatcher {
       }
       i = j;
     }
-    return acc === null ? null : { references: acc.refs ?? [], unknownKeys: acc.unknown ?? [] };
+    if (acc === null) return null;
+    const out: LineScan = { references: acc.refs ?? [], unknownKeys: acc.unknown ?? [] };
+    if (acc.calls !== null) out.calls = acc.calls;
+    return out;
+  }
+
+  function candidateLines(s: string, starts: number[] | undefined): number[] {
+    const out: number[] = [];
+    const n = s.length;
+    let line = 0;
+    let lineStart = 0;
+    let last = -1;
+    let i = 0;
+    while (i < n) {
+      const c = s.charCodeAt(i);
+      if (TOKEN[c] === 0) {
+        if (c === 10) {
+          line++;
+          lineStart = i + 1;
+        }
+        i++;
+        continue;
+      }
+      let j = i + 1;
+      // First two characters: no entry starts with this pair → skip the run without hashing it.
+      if (line === last || bigram[((c & 127) << 7) | (s.charCodeAt(j) & 127)] === 0) {
+        while (j < n && TOKEN[s.charCodeAt(j)] === 1) j++;
+        i = j;
+        continue;
+      }
+      let h = c;
+      while (j < n) {
+        const d = s.charCodeAt(j);
+        if (TOKEN[d] === 0) break;
+        h = (Math.imul(h, 31) + d) | 0;
+        j++;
+      }
+      const len = j - i;
+      if (len <= maxLen && lengthOk[len] === 1) {
+        h = mixHash(h);
+        if ((hashBits[h >>> 5]! & (1 << (h & 31))) !== 0 && entries.has(s.slice(i, j))) {
+          out.push(line);
+          starts?.push(lineStart);
+          last = line;
+        }
+      }
+      i = j;
+    }
+    return out;
   }
 
   let wordLikeKeyCount = 0;
@@ -285,10 +402,19 @@ export function createFlagMatcher(knownKeys: Iterable<string>): FlagMatcher {
     skippedKeys: skipped,
     scanLine: (text, file, context) =>
       scan(requireString(text, "scanLine: text"), file, false, context?.block)?.references ?? [],
-    scanLineDetailed: (text, file, context) =>
-      scan(requireString(text, "scanLineDetailed: text"), file, true, context?.block) ?? { references: [], unknownKeys: [] },
+    scanLineDetailed: (text, file, context) => {
+      const r = scan(requireString(text, "scanLineDetailed: text"), file, true, context?.block);
+      return r === null ? { references: [], unknownKeys: [] } : { references: r.references, unknownKeys: r.unknownKeys };
+    },
+    scanLineWithCalls: (text, file, context) =>
+      scan(requireString(text, "scanLineWithCalls: text"), file, true, context?.block, context?.blockOf) ?? {
+        references: [],
+        unknownKeys: [],
+      },
     suggest: (key) => suggest(requireString(key, "suggest: key")),
     has: (key) => keys.has(key),
+    candidateLines: (text, starts) => candidateLines(requireString(text, "candidateLines: text"), starts),
+    keys,
   };
 }
 
@@ -301,6 +427,7 @@ interface MatchContext {
 class LineAccumulator {
   refs: LineMatch[] | null = null;
   unknown: { key: string; suggestion: string | null }[] | null = null;
+  calls: { start: number; end: number; shape: SdkShape }[] | null = null;
 
   constructor(
     private readonly ctx: MatchContext,
@@ -412,6 +539,17 @@ export interface MatchOptions {
    * `**` also walks into dot-directories such as `.github/`).
    */
   ignorePaths?: string[];
+  /**
+   * The repository's reference index (definitions of constants on the default branch, see
+   * `reference-index.ts`): a constant used in the diff but defined elsewhere in the repository resolves
+   * through it. Without it, constants resolve within the diff only.
+   */
+  repositoryIndex?: ReferenceIndex | null;
+  /**
+   * Called with each identifier in an SDK call's key slot (or flag-named constant) on a changed line that
+   * no definition resolves; a caller can then load the repository index and match again.
+   */
+  onUnresolved?: (expression: string) => void;
 }
 
 /** Summary of one feature flag key across a diff. */
@@ -431,7 +569,7 @@ export interface DiffMatches {
   references: FlagReference[];
   /** Unknown literal keys in SDK calls, sorted like references (renderers usually show only `side: "added"`). */
   unknownKeys: UnknownKey[];
-  /** One entry per referenced key, sorted by key. */
+  /** One entry per referenced key, sorted by key ("comment" and "dynamic" references are not counted). */
   flags: FlagChange[];
 }
 
@@ -483,6 +621,8 @@ export function matchDiff(lines: readonly ChangedLine[], matcher: FlagMatcher, o
   const references: FlagReference[] = [];
   const unknownKeys: UnknownKey[] = [];
   const counts = new Map<string, { added: number; removed: number }>();
+  const hunks = new Map<DiffHunk, ChangedLine[]>();
+  const loose: ChangedLine[] = [];
   for (const cl of lines) {
     if (
       cl == null ||
@@ -494,9 +634,29 @@ export function matchDiff(lines: readonly ChangedLine[], matcher: FlagMatcher, o
       throw new MatchInputError(`matchDiff: malformed changed line ${JSON.stringify(cl)}`);
     }
     if (ignored(cl.file)) continue;
-    const found = matcher.scanLineDetailed(cl.text, cl.file, cl.block === undefined ? undefined : { block: cl.block });
+    const h = hunkOf(cl);
+    if (h !== undefined && h.file === cl.file) {
+      let list = hunks.get(h);
+      if (!list) hunks.set(h, (list = []));
+      list.push(cl);
+    } else loose.push(cl);
+  }
+
+  // Definitions in the diff: the new side (context + added lines) for added lines, the old side for removed.
+  const newDefs = new ConstantTable();
+  const oldDefs = new ConstantTable();
+  for (const h of hunks.keys()) {
+    newDefs.add(extractDefinitions(h.newSide.texts, h.file, { lineNumbers: h.newSide.numbers }));
+    oldDefs.add(extractDefinitions(h.oldSide.texts, h.file, { lineNumbers: h.oldSide.numbers }));
+  }
+  for (const cl of loose) {
+    (cl.side === "added" ? newDefs : oldDefs).add(extractDefinitions([cl.text], cl.file, { lineNumbers: [cl.line] }));
+  }
+  const repository = opts.repositoryIndex?.definitions ?? null;
+
+  const record = (cl: ChangedLine, found: DocumentLine) => {
     for (const m of found.references) {
-      references.push({
+      const ref: FlagReference = {
         flagKey: m.key,
         file: cl.file,
         line: cl.line,
@@ -504,7 +664,11 @@ export function matchDiff(lines: readonly ChangedLine[], matcher: FlagMatcher, o
         kind: m.kind,
         inSdkCall: m.inSdkCall,
         text: snippet(cl.text, m.key),
-      });
+      };
+      if (m.via) ref.via = m.via;
+      references.push(ref);
+      // Comments and possible template keys are listed, but do not make a flag "referenced" by the diff.
+      if (m.kind === "comment" || m.kind === "dynamic") continue;
       let c = counts.get(m.key);
       if (!c) counts.set(m.key, (c = { added: 0, removed: 0 }));
       if (cl.side === "added") c.added++;
@@ -513,7 +677,39 @@ export function matchDiff(lines: readonly ChangedLine[], matcher: FlagMatcher, o
     for (const u of found.unknownKeys) {
       unknownKeys.push({ key: u.key, file: cl.file, line: cl.line, side: cl.side, suggestion: u.suggestion });
     }
+  };
+
+  for (const [h, cls] of hunks) {
+    for (const side of ["added", "removed"] as const) {
+      const changed = new Map<number, ChangedLine>();
+      for (const cl of cls) if (cl.side === side) changed.set(cl.line, cl);
+      if (changed.size === 0) continue;
+      const hs = side === "added" ? h.newSide : h.oldSide;
+      const found = scanLines(hs.texts, matcher, {
+        file: h.file,
+        report: (idx) => hs.changed[idx] === true && changed.has(hs.numbers[idx]!),
+        ...(h.section === undefined ? {} : { section: h.section }),
+        constants: { pr: side === "added" ? newDefs : oldDefs, repository },
+        lineNumber: (idx) => hs.numbers[idx]!,
+        everyLine: true,
+        ...(opts.onUnresolved ? { onUnresolved: opts.onUnresolved } : {}),
+      });
+      for (const [idx, f] of found) record(changed.get(hs.numbers[idx]!)!, f);
+    }
   }
+  for (const cl of loose) {
+    const found = scanLines([cl.text], matcher, {
+      file: cl.file,
+      ...(cl.block === undefined ? {} : { section: cl.block }),
+      constants: { pr: cl.side === "added" ? newDefs : oldDefs, repository },
+      lineNumber: () => cl.line,
+      everyLine: true,
+      ...(opts.onUnresolved ? { onUnresolved: opts.onUnresolved } : {}),
+    });
+    const f = found.get(0);
+    if (f) record(cl, f);
+  }
+
   references.sort((a, b) => compareRef(a, b) || (a.flagKey < b.flagKey ? -1 : a.flagKey > b.flagKey ? 1 : 0));
   unknownKeys.sort((a, b) => compareRef(a, b) || (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
   const flags: FlagChange[] = [...counts.entries()]
@@ -528,6 +724,73 @@ export function matchDiff(lines: readonly ChangedLine[], matcher: FlagMatcher, o
 }
 
 /**
+ * The lines of a text, split on `\n` (a trailing `\r` dropped), computed once and sliced on demand, so a
+ * large file with few candidate lines allocates only those lines.
+ */
+export function lazyLines(text: string, known?: { lines: readonly number[]; starts: readonly number[] }): LineList {
+  if (known !== undefined) return sparseLines(text, known.lines, known.starts);
+  const starts: number[] = [0];
+  for (let p = text.indexOf("\n"); p >= 0; p = text.indexOf("\n", p + 1)) starts.push(p + 1);
+  const length = starts.length;
+  return {
+    length,
+    at(i: number): string | undefined {
+      if (i < 0 || i >= length) return undefined;
+      const end = i + 1 < length ? starts[i + 1]! - 1 : text.length;
+      const cr = end > starts[i]! && text.charCodeAt(end - 1) === 13 ? 1 : 0;
+      return text.slice(starts[i]!, end - cr);
+    },
+  };
+}
+
+/**
+ * Lines of a text known by the start offsets of a few of them (the candidate lines); a neighbour of a
+ * known line is found with one `indexOf`/`lastIndexOf` and remembered, so following a call forward or
+ * walking back to its block costs only the lines visited. Line count is computed on first use.
+ */
+function sparseLines(text: string, lines: readonly number[], starts: readonly number[]): LineList {
+  const known = new Map<number, number>();
+  for (let k = 0; k < lines.length; k++) known.set(lines[k]!, starts[k]!);
+  let count = -1;
+  let full: LineList | null = null;
+  const startOf = (i: number): number | undefined => {
+    let st = known.get(i);
+    if (st !== undefined) return st;
+    const prev = known.get(i - 1);
+    if (prev !== undefined) {
+      if (prev < 0) return -1;
+      const nl = text.indexOf("\n", prev);
+      st = nl < 0 ? -1 : nl + 1; // -1: past the last line
+    } else {
+      const next = known.get(i + 1);
+      if (next === undefined || next === 0) return undefined;
+      st = next >= 2 ? text.lastIndexOf("\n", next - 2) + 1 : 0;
+    }
+    known.set(i, st);
+    return st;
+  };
+  return {
+    get length(): number {
+      if (count < 0) {
+        count = 1;
+        for (let p = text.indexOf("\n"); p >= 0; p = text.indexOf("\n", p + 1)) count++;
+      }
+      return count;
+    },
+    at(i: number): string | undefined {
+      if (i < 0) return undefined;
+      const st = startOf(i);
+      if (st === undefined) return (full ??= lazyLines(text)).at(i);
+      if (st < 0 || st > text.length) return undefined;
+      let end = text.indexOf("\n", st);
+      if (end < 0) end = text.length;
+      const cr = end > st && text.charCodeAt(end - 1) === 13 ? 1 : 0;
+      return text.slice(st, end - cr);
+    },
+  };
+}
+
+/**
  * Scans a whole file (the scheduled repository-wide scan) with the same per-line scan as diffs.
  *
  * @param text file content; lines split on `\n` / `\r\n`
@@ -539,16 +802,19 @@ export function matchDiff(lines: readonly ChangedLine[], matcher: FlagMatcher, o
 export function scanText(text: string, file: string, matcher: FlagMatcher): TextReference[] {
   requireString(text, "scanText: text");
   requireString(file, "scanText: file");
+  // Fast first pass over the whole text; only lines holding a key or an SDK call token are read further.
+  const starts: number[] = [];
+  const candidates = matcher.candidateLines(text, starts);
+  if (candidates.length === 0) return [];
+  const lines = lazyLines(text, { lines: candidates, starts });
+  const found = scanLines(lines, matcher, { file, candidates });
   const out: TextReference[] = [];
-  const lines = text.split(/\r?\n/);
-  // The enclosing block only matters for word-like keys; skip the bookkeeping without them.
-  const blocks = matcher.wordLikeKeyCount > 0 ? new BlockTracker() : null;
-  for (let idx = 0; idx < lines.length; idx++) {
-    const line = lines[idx]!;
-    const block = blocks?.current();
-    blocks?.feed(line, true);
-    for (const m of matcher.scanLine(line, file, block === undefined ? undefined : { block })) {
-      out.push({ flagKey: m.key, file, line: idx + 1, kind: m.kind, inSdkCall: m.inSdkCall, text: snippet(line, m.key) });
+  for (const idx of [...found.keys()].sort((a, b) => a - b)) {
+    const line = lines.at(idx)!;
+    for (const m of found.get(idx)!.references) {
+      const ref: TextReference = { flagKey: m.key, file, line: idx + 1, kind: m.kind, inSdkCall: m.inSdkCall, text: snippet(line, m.key) };
+      if (m.via) ref.via = m.via;
+      out.push(ref);
     }
   }
   return out;

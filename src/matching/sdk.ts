@@ -10,8 +10,8 @@
  * `posthog.dart`, posthog-java `PostHog.java`, posthog-dotnet `IPostHogClient.cs`, posthog-elixir
  * `lib/posthog/feature_flags.ex`).
  *
- * Everything here is line-local: a call whose arguments continue on the next line is only seen up to the
- * end of its first line (the key literal on a later line is still found as an ordinary string reference).
+ * Parsing here works on the text it is given: one line from `matcher.ts`, or the call's lines joined with
+ * `\n` from `document.ts`, which follows a call until its brackets close.
  */
 
 /** Where the feature flag key sits in a recognised call. */
@@ -119,6 +119,13 @@ export const SDK_SHAPES: readonly SdkShape[] = [
     "GetFeatureFlagPayloadAsync",
   ].map((token): SdkShape => ({ token, slot: "first", strict: true, sdks: ".NET (Go takes a struct)" })),
   { token: "isFeatureFlagEnabled", slot: "first", strict: true, sdks: "legacy Java" },
+  // Remote config payloads (a flag with a remote-config payload): Node `getRemoteConfigPayload(flagKey)`,
+  // Go `GetRemoteConfigPayload(flagKey)`, .NET `GetRemoteConfigPayloadAsync(key)`, Python
+  // `get_remote_config_payload(key)`.
+  { token: "getRemoteConfigPayload", slot: "first", strict: true, sdks: "Node" },
+  { token: "GetRemoteConfigPayload", slot: "first", strict: true, sdks: "Go" },
+  { token: "GetRemoteConfigPayloadAsync", slot: "first", strict: true, sdks: ".NET" },
+  { token: "get_remote_config_payload", slot: "first", strict: true, sdks: "Python" },
   { token: "check", before: "FeatureFlags.", slot: "first", strict: true, sdks: "Elixir PostHog.FeatureFlags.check" },
   {
     token: "enabled",

@@ -10,7 +10,7 @@ import type { Config, ProjectMapping } from "../config/schema.js";
 import type { Logger } from "../github/types.js";
 import type { ChangedLine } from "../matching/index.js";
 import type { PostHogApi } from "../posthog/index.js";
-import { analyzePullRequest, type PullRequestReport } from "./pull-request.js";
+import { analyzePullRequest, type AnalyzeInput, type PullRequestReport } from "./pull-request.js";
 
 /**
  * The project owning a path: the first mapping with a matching glob (picomatch, `dot: true`), else
@@ -93,6 +93,8 @@ export interface AcrossProjectsInput {
    */
   clientFor(projectId: string): PostHogApi;
   otherReferences?: ReadonlyMap<string, number>;
+  /** Loads the repository's reference index; forwarded to {@link analyzePullRequest}. */
+  loadReferenceIndex?: AnalyzeInput["loadReferenceIndex"];
 }
 
 /**
@@ -116,6 +118,7 @@ export async function analyzeAcrossProjects(input: AcrossProjectsInput): Promise
       now,
       ...(input.log ? { log: input.log } : {}),
       ...(input.otherReferences ? { otherReferences: input.otherReferences } : {}),
+      ...(input.loadReferenceIndex ? { loadReferenceIndex: input.loadReferenceIndex } : {}),
     });
   }
   const reports: PullRequestReport[] = [];
@@ -129,6 +132,8 @@ export async function analyzeAcrossProjects(input: AcrossProjectsInput): Promise
         now,
         ...(input.log ? { log: input.log } : {}),
         ...(input.otherReferences ? { otherReferences: input.otherReferences } : {}),
+        ...(input.loadReferenceIndex ? { loadReferenceIndex: input.loadReferenceIndex } : {}),
+      ...(input.loadReferenceIndex ? { loadReferenceIndex: input.loadReferenceIndex } : {}),
       }),
     );
   }

@@ -14,7 +14,9 @@ import {
   matchDiff,
   type ChangedLine,
   type DiffMatches,
+  type FlagMatcher,
   type FlagReference,
+  type ReferenceIndex,
   type UnknownKey,
 } from "../matching/index.js";
 import { detectCodeThreats, type CodeThreat } from "../matching/threats.js";
@@ -103,6 +105,12 @@ export interface AnalyzeInput {
    * reference.
    */
   otherReferences?: ReadonlyMap<string, number>;
+  /**
+   * Loads the repository's reference index (definitions of flag constants on the base branch), called
+   * only when the diff uses a constant in an SDK call's key slot that the diff itself does not define.
+   * A failure is logged and the analysis goes on without it.
+   */
+  loadReferenceIndex?: (matcher: FlagMatcher) => Promise<ReferenceIndex | null>;
 }
 
 /** Rank of an experiment's status on one flag: running 0, paused 1, stopped 2, draft 3 (lower first). */
@@ -126,7 +134,17 @@ export async function analyzePullRequest(input: AnalyzeInput): Promise<PullReque
   const log = input.log ?? silentLogger;
   const flags = await posthog.listFeatureFlags();
   const matcher = createFlagMatcher(flags.map((f) => f.key));
-  const matches = matchDiff(input.lines, matcher, { ignorePaths: config.ignore_paths });
+  const unresolved = new Set<string>();
+  let matches = matchDiff(input.lines, matcher, { ignorePaths: config.ignore_paths, onUnresolved: (e) => unresolved.add(e) });
+  if (unresolved.size > 0 && input.loadReferenceIndex) {
+    // A constant defined outside the diff (`useFeatureFlagEnabled(FLAGS.NEW_CHECKOUT)`): ask the repository.
+    try {
+      const repositoryIndex = await input.loadReferenceIndex(matcher);
+      if (repositoryIndex) matches = matchDiff(input.lines, matcher, { ignorePaths: config.ignore_paths, repositoryIndex });
+    } catch (err) {
+      log.warn({ err: err instanceof Error ? err.message : String(err), unresolved: [...unresolved].slice(0, 5) }, "repository reference index unavailable; constants resolved within the diff only");
+    }
+  }
   const flagByKey = new Map(flags.map((f) => [f.key, f]));
   const referenced = matches.flags.filter((f) => flagByKey.has(f.flagKey));
 

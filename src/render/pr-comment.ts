@@ -97,7 +97,33 @@ export function formatLocations(locs: readonly DiffLocation[], filesUrl?: string
 }
 
 function referencesOf(report: PullRequestReport, flagKey: string): DiffLocation[] {
-  return report.matches.references.filter((r) => r.flagKey === flagKey);
+  return report.matches.references.filter((r) => r.flagKey === flagKey && !SHOWN_APART.has(r.kind));
+}
+
+/** Reference kinds listed in their own sections, not as the flag's locations (issue 10). */
+const SHOWN_APART = new Set<string>(["comment", "dynamic"]);
+
+/** "Mentioned in comments" and "Possible dynamic references": one line per key, with its locations. */
+function apartSections(report: PullRequestReport, filesUrl: string | null): string[] {
+  const out: string[] = [];
+  const sections: [string, string, string][] = [
+    ["comment", "### Mentioned in comments", "Comments or docstrings on these lines mention these keys (not counted as references):"],
+    ["dynamic", "### Possible dynamic references", "A key built from a template with a fixed prefix or suffix can be one of these flags:"],
+  ];
+  for (const [kind, title, intro] of sections) {
+    const byKey = new Map<string, DiffLocation[]>();
+    for (const r of report.matches.references) {
+      if (r.kind !== kind) continue;
+      let list = byKey.get(r.flagKey);
+      if (!list) byKey.set(r.flagKey, (list = []));
+      list.push(r);
+    }
+    if (byKey.size === 0) continue;
+    out.push(title, "", intro, "");
+    for (const [key, list] of byKey) out.push(`- ${code(key)} at ${formatLocations(list, filesUrl)}`);
+    out.push("");
+  }
+  return out;
 }
 
 const DECISION_LABEL: Record<DecisionKind, string> = {
@@ -290,8 +316,9 @@ export function experimentSection(
 ): string[] {
   const e = report.experiment;
   const lines = [`### ${link(e.name || `Experiment ${e.id}`, experimentUrl(host, projectId, e.id))}`, ""];
-  if (report.references && report.references.length > 0) {
-    lines.push(`Found at ${formatLocations(report.references, filesUrl)}.`, "");
+  const located = report.references?.filter((r) => !SHOWN_APART.has(r.kind)) ?? [];
+  if (located.length > 0) {
+    lines.push(`Found at ${formatLocations(located, filesUrl)}.`, "");
   }
   const removesRunning = report.removesFlagCode === true && e.status === "running";
   if (removesRunning) lines.push(...removalWarning(report));
@@ -429,6 +456,7 @@ export function renderPrComment(report: PullRequestReport, opts: PrCommentOption
     }
     out.push("");
   }
+  out.push(...apartSections(report, filesUrl));
   for (const note of opts.notes ?? []) out.push(`> ${escapeMarkdown(note)}`, "");
 
   const sha = opts.headSha ? ` for ${code(opts.headSha.slice(0, 7))}` : "";

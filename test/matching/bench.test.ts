@@ -19,6 +19,6 @@ describe("benchMatcher (smoke test; timings are not asserted)", () => {
     expect(r.hits).toBeGreaterThanOrEqual(50);
     expect(typeof r.mbPerSec).toBe("number");
     expect(lines.some((l) => /^scan: .* MB\/s$/.test(l))).toBe(true);
-    expect(lines.some((l) => l === "rg not installed: skipped" || l.startsWith("ratio ours/rg: "))).toBe(true);
+    expect(lines.some((l) => l === "rg not installed: skipped" || l.startsWith("throughput ratio matcher/rg: "))).toBe(true);
   }, 60_000);
 });

@@ -86,3 +86,30 @@ describe("random keys in random text", () => {
     }
   });
 });
+
+describe("candidateLines (the fast first pass) never drops a line the per-line scan reports", () => {
+  it("holds for random texts, one- and two-character keys included", () => {
+    const rand = rng(1010);
+    const pick = <T>(xs: readonly T[]): T => xs[Math.floor(rand() * xs.length)]!;
+    const randomKey = (): string => {
+      const len = 1 + Math.floor(rand() * 12);
+      let k = "";
+      for (let i = 0; i < len; i++) k += pick([...KEY_CHARS]);
+      return k;
+    };
+    for (let round = 0; round < 40; round++) {
+      const keys = Array.from({ length: 20 }, randomKey);
+      const matcher = createFlagMatcher(keys);
+      const lines: string[] = [];
+      for (let l = 0; l < 60; l++) {
+        let line = "";
+        for (let w = 0; w < 6; w++) line += pick(SEPARATORS) + (rand() < 0.3 ? pick(FORMS)(pick(keys)) : pick([...FILLER_CHARS]).repeat(1 + Math.floor(rand() * 4)));
+        lines.push(line);
+      }
+      const reported = lines.flatMap((line, i) => (matcher.scanLine(line).length > 0 ? [i] : []));
+      const candidates = new Set(matcher.candidateLines(lines.join("\n")));
+      expect(reported.filter((i) => !candidates.has(i))).toEqual([]);
+      expect(reported.length).toBeGreaterThan(0);
+    }
+  });
+});

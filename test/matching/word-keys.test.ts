@@ -213,7 +213,7 @@ describe("matchDiff with word-like keys", () => {
     expect(result.references.map((r) => [r.file, r.line, r.side, r.flagKey, r.kind])).toEqual([
       ["frontend/src/lib/constants.tsx", 151, "removed", "integrations", "string"],
       ["frontend/src/scenes/settings/Integrations.tsx", 4, "removed", "integrations", "sdk-call"],
-      ["posthog/tasks/billing.py", 10, "added", "billing", "string"],
+      ["posthog/tasks/billing.py", 10, "added", "billing", "sdk-call"], // the multi-line call is followed to its key (issue 10),
     ]);
     expect(result.flags).toEqual([
       { flagKey: "billing", status: "added-or-modified", added: 1, removed: 0 },
