@@ -4,8 +4,6 @@
  * experiment, (de)activate a feature flag). Works over HTTP, a recording transport or a snapshot replay
  * (`snapshot.ts`; both refuse writes).
  */
-import { createHash } from "node:crypto";
-import pLimit, { type LimitFunction } from "p-limit";
 import type { ActivityEntry, DataFreshness, Experiment, ExposureResult, FeatureFlag, Metric, MetricResult } from "../model.js";
 import { PostHogConfigError, PostHogError, PostHogPaginationError, PostHogQueryPendingError } from "./errors.js";
 import {
@@ -26,6 +24,7 @@ import {
   queryStatusResponseSchema,
   queryStatusSchema,
 } from "./schemas.js";
+import { createMemoryLimiter, POSTHOG_BUDGET, sharedMemoryLimiter, type PostHogLimiter } from "./limiter.js";
 import type { PostHogSnapshot } from "./snapshot.js";
 import { snapshotTransport } from "./snapshot.js";
 import {
@@ -110,25 +109,22 @@ export function isOlderThan(freshness: DataFreshness | undefined, maxAgeHours: n
   return now.getTime() - Date.parse(freshness.computedAt) > maxAgeHours * 3_600_000;
 }
 
-/**
- * One lifecycle limiter per PostHog host + API key (+ concurrency), shared by every client of the process:
- * PostHog counts concurrent queries per team/key, and a query holds its slot while it runs in PostHog,
- * polls included — not only while its POST is open. Keys are hashed; the key itself is never stored.
- */
-const queryLimiters = new Map<string, LimitFunction>();
-/** Clients built on a ready transport share a limiter per transport. */
-const transportLimiters = new WeakMap<object, LimitFunction>();
+/** Clients built on a ready transport (no API key) share an in-memory limiter per transport. */
+const transportLimiters = new WeakMap<object, PostHogLimiter>();
 
-function queryLimiterFor(host: string, apiKey: string | undefined, transport: object, concurrency: number): LimitFunction {
-  if (apiKey === undefined) {
+/**
+ * The limiter of a client: the one given, else the process-wide in-memory one of host + key (PostHog
+ * counts per key; a query holds its slot while it runs in PostHog, polls included), else one per transport.
+ */
+function limiterFor(opts: PostHogClientOptions, host: string, transport: object, concurrency: number): PostHogLimiter {
+  if (opts.limiter) return opts.limiter;
+  const budget = { ...POSTHOG_BUDGET, queryConcurrency: concurrency };
+  if (opts.transport || opts.apiKey === undefined) {
     let l = transportLimiters.get(transport);
-    if (!l) transportLimiters.set(transport, (l = pLimit(concurrency)));
+    if (!l) transportLimiters.set(transport, (l = createMemoryLimiter("transport", budget)));
     return l;
   }
-  const id = `${host}|${createHash("sha256").update(apiKey).digest("hex").slice(0, 16)}|${concurrency}`;
-  let l = queryLimiters.get(id);
-  if (!l) queryLimiters.set(id, (l = pLimit(concurrency)));
-  return l;
+  return sharedMemoryLimiter(host, opts.apiKey, budget);
 }
 
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
@@ -234,8 +230,14 @@ export interface PostHogClientOptions {
   /** A transport to use instead of HTTP (recording / replay / tests). */
   transport?: Transport;
   retry?: PostHogRetryOptions;
-  /** Max queries in flight, ≤ 3 (PostHog's limit). Default 3. */
+  /** Max queries in flight, ≤ 3 (PostHog's limit). Default 3. Ignored when `limiter` is given. */
   queryConcurrency?: number;
+  /**
+   * The request budget shared with other clients of the same host + key ({@link PostHogLimiter}: query
+   * slots, per-minute budgets, `Retry-After` pauses), e.g. `createRedisLimiter` to share it between
+   * replicas. Default: the process-wide in-memory budget of host + key.
+   */
+  limiter?: PostHogLimiter;
   /** Per-attempt timeout, ms. Default 60 000. */
   timeoutMs?: number;
   /** Async query polling and deadline ({@link DEFAULT_ASYNC_QUERY}). */
@@ -264,11 +266,16 @@ export function createPostHogClient(opts: PostHogClientOptions): PostHogApi {
   if (!/^\d+$/.test(pid)) {
     throw new PostHogConfigError(`PostHog project id must be numeric, got "${pid}"`, ["POSTHOG_PROJECT_ID"]);
   }
+  const concurrency = Math.max(1, Math.min(MAX_QUERY_CONCURRENCY, Math.floor(opts.queryConcurrency ?? MAX_QUERY_CONCURRENCY)));
   let transport: Transport;
+  let limiter: PostHogLimiter;
   if (opts.transport) {
     transport = opts.transport;
+    limiter = limiterFor(opts, host, transport, concurrency);
   } else if (opts.apiKey) {
+    limiter = opts.limiter ?? sharedMemoryLimiter(host, opts.apiKey, { ...POSTHOG_BUDGET, queryConcurrency: concurrency });
     transport = createHttpTransport({
+      limiter,
       host,
       projectId: pid,
       apiKey: opts.apiKey,
@@ -288,8 +295,6 @@ export function createPostHogClient(opts: PostHogClientOptions): PostHogApi {
   let requestCount = 0;
   const base = `/api/projects/${pid}`;
   const queryPath = `${base}/query/`;
-  const concurrency = Math.max(1, Math.min(MAX_QUERY_CONCURRENCY, Math.floor(opts.queryConcurrency ?? MAX_QUERY_CONCURRENCY)));
-  const queryLimit = queryLimiterFor(host, opts.transport ? undefined : opts.apiKey, transport, concurrency);
   const asyncOpts = { ...DEFAULT_ASYNC_QUERY, ...opts.asyncQuery };
 
   const get = (path: string): Promise<unknown> => {
@@ -356,7 +361,7 @@ export function createPostHogClient(opts: PostHogClientOptions): PostHogApi {
    * `last_refresh` is older, once more with `refresh: "force_async"`. Both share one deadline.
    */
   async function runQuery(query: Record<string, unknown>, key: string, fresh: QueryFreshnessOptions): Promise<QueryOutcome> {
-    return queryLimit(async () => {
+    return limiter.withQuerySlot(async () => {
       const deadline = Date.now() + asyncOpts.deadlineMs;
       const first = await submitAndWait({ query, refresh: "async" }, key, deadline);
       if (!first.done || fresh.maxAgeHours === undefined) return first;
