@@ -508,9 +508,14 @@ export function createHttpTransport(opts: HttpTransportOptions): HttpTransport {
               : {}),
             hooks: {
               beforeRequest: limiter ? [async () => void (await untilAborted(limiter.acquire(cls), deadline.signal))] : [],
+              // Every attempt's 429 pauses the shared budget at once (ky's own wait comes after this).
+              afterResponse: [
+                async (_request, _options, response) => {
+                  if (response.status === 429) await pauseFor(response);
+                },
+              ],
               beforeRetry: [
-                async ({ error, retryCount }) => {
-                  if (error instanceof HTTPError && error.response.status === 429) await pauseFor(error.response);
+                ({ error, retryCount }) => {
                   retries = retryCount;
                   stats.retries++;
                   const status = error instanceof HTTPError ? error.response.status : undefined;
@@ -536,7 +541,6 @@ export function createHttpTransport(opts: HttpTransportOptions): HttpTransport {
       if (err instanceof PostHogError) throw err;
       if (deadline.signal.aborted) throw deadlineError();
       if (err instanceof HTTPError) {
-        if (err.response.status === 429) await pauseFor(err.response).catch(() => undefined);
         let body = "";
         try {
           body = await readBody(err.response, deadline.signal);
