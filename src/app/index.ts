@@ -12,6 +12,7 @@ import { createPostHogClient, posthogConfigFromEnv, posthogWritesFromEnv, type P
 import { handleIssueComment } from "./issue-comment.js";
 import { PostHogConfigError } from "../posthog/errors.js";
 import { abortablePostHog } from "../posthog/abortable.js";
+import { posthogSharing } from "./posthog-sharing.js";
 import { addRequestDeadline } from "../github/deadline.js";
 import { DeadlineExceededError, deadlinesFromEnv, withDeadline } from "../deadline.js";
 import { handlePullRequest } from "./pull-request.js";
@@ -120,8 +121,11 @@ export function createApp(options: AppOptions = {}): ApplicationFunction {
     const getPostHog = (): PostHogApi | null => {
       if (posthog) return posthog;
       try {
+        const cfg = posthogConfigFromEnv(env);
         posthog = createPostHogClient({
-          ...posthogConfigFromEnv(env),
+          ...cfg,
+          // Read cache and request budget: in memory, or on Redis shared by every replica (REDIS_URL).
+          ...posthogSharing(env, cfg),
           logger: app.log,
           deadlineMs: deadlines.posthogRequestMs,
           maxPages: deadlines.posthogMaxPages,

@@ -24,6 +24,7 @@ import {
   queryStatusResponseSchema,
   queryStatusSchema,
 } from "./schemas.js";
+import { cacheNamespace, DEFAULT_CACHE_TTL, type CacheTtl, type ResponseCache } from "./cache.js";
 import { createMemoryLimiter, POSTHOG_BUDGET, sharedMemoryLimiter, type PostHogLimiter } from "./limiter.js";
 import type { PostHogSnapshot } from "./snapshot.js";
 import { snapshotTransport } from "./snapshot.js";
@@ -153,8 +154,13 @@ export interface PostHogApi {
    * take their defaults; call {@link getExperiment} for the detail. Deleted experiments are excluded.
    */
   listExperiments(): Promise<Experiment[]>;
-  /** Full detail: `GET …/experiments/{id}/`. @throws PostHogNotFoundError for an unknown id. */
-  getExperiment(id: number): Promise<Experiment>;
+  /**
+   * Full detail: `GET …/experiments/{id}/`. With a `cache`, a cached detail is used only while its
+   * `updated_at` equals `opts.updatedAt` (the experiment list's, when given) and never with `opts.fresh`
+   * (writes: always read PostHog).
+   * @throws PostHogNotFoundError for an unknown id.
+   */
+  getExperiment(id: number, opts?: { updatedAt?: string | null; fresh?: boolean }): Promise<Experiment>;
   /**
    * Cumulative daily exposures per variant: `POST …/query/` with an `ExperimentExposureQuery` built from
    * `experiment.raw` (needs the embedded `feature_flag`, i.e. a detail or a list item that has it). A draft
@@ -238,6 +244,14 @@ export interface PostHogClientOptions {
    * replicas. Default: the process-wide in-memory budget of host + key.
    */
   limiter?: PostHogLimiter;
+  /**
+   * Cache of list and detail reads ({@link ResponseCache}: `createMemoryCache()`, or `createRedisCache`
+   * to share it between replicas), keyed by host + project id. Default none (every call reads PostHog).
+   * This app's writes through the client invalidate what they change.
+   */
+  cache?: ResponseCache;
+  /** Lifetimes of cached reads ({@link DEFAULT_CACHE_TTL}). */
+  cacheTtl?: Partial<CacheTtl>;
   /** Per-attempt timeout, ms. Default 60 000. */
   timeoutMs?: number;
   /** Async query polling and deadline ({@link DEFAULT_ASYNC_QUERY}). */
@@ -379,6 +393,56 @@ export function createPostHogClient(opts: PostHogClientOptions): PostHogApi {
     });
   }
 
+  const cache = opts.cache;
+  const ttl = { ...DEFAULT_CACHE_TTL, ...opts.cacheTtl };
+  const ns = cacheNamespace(host, pid);
+  const ck = {
+    flags: (archived: boolean) => `${ns}:flags${archived ? "+archived" : ""}`,
+    experiments: `${ns}:experiments`,
+    experiment: (id: number) => `${ns}:experiment:${id}`,
+  };
+  /** Loads in flight per cache key, so concurrent events of this process share one PostHog read. */
+  const inflight = new Map<string, Promise<unknown>>();
+
+  /**
+   * `load()` through the cache: a cached JSON value that `valid` accepts, else a fresh load (shared with
+   * concurrent callers of the same key) stored for `ttlMs`. A cache that fails (Redis down) is logged and
+   * bypassed: PostHog is read instead.
+   */
+  async function cached<T>(key: string, ttlMs: number, load: () => Promise<T>, valid: (v: T) => boolean = () => true): Promise<T> {
+    if (!cache) return load();
+    try {
+      const hit = await cache.get(key);
+      if (hit !== undefined) {
+        const v = JSON.parse(hit) as T;
+        if (valid(v)) return v;
+      }
+    } catch (err) {
+      opts.logger?.warn({ err: err instanceof Error ? err.message : String(err) }, "PostHog read cache unavailable; reading PostHog");
+    }
+    let p = inflight.get(key) as Promise<T> | undefined;
+    if (!p) {
+      p = load().then(async (v) => {
+        await cache.set(key, JSON.stringify(v), ttlMs).catch((err: unknown) => {
+          opts.logger?.warn({ err: err instanceof Error ? err.message : String(err) }, "PostHog read cache unavailable; not cached");
+        });
+        return v;
+      });
+      const entry = p;
+      inflight.set(key, entry);
+      void entry.finally(() => inflight.get(key) === entry && inflight.delete(key)).catch(() => undefined);
+    }
+    return p;
+  }
+
+  /** Drops cached reads a write changed. */
+  async function invalidate(keys: string[]): Promise<void> {
+    if (!cache) return;
+    await cache.delete(keys).catch((err: unknown) => {
+      opts.logger?.warn({ err: err instanceof Error ? err.message : String(err) }, "PostHog read cache could not be invalidated");
+    });
+  }
+
   /** Follows DRF `next` links; returns each parsed item with its original JSON object. */
   async function paginate<T extends z.ZodType>(
     firstPath: string,
@@ -411,6 +475,32 @@ export function createPostHogClient(opts: PostHogClientOptions): PostHogApi {
     return out;
   }
 
+  async function loadFlags(includeArchived: boolean): Promise<FeatureFlag[]> {
+    const items = await paginate(`${base}/feature_flags/?limit=100`, featureFlagSchema);
+    if (includeArchived) {
+      const seen = new Set(items.map(({ parsed }) => parsed.id));
+      for (const item of await paginate(`${base}/feature_flags/?archived=true&limit=100`, featureFlagSchema)) {
+        if (!seen.has(item.parsed.id)) items.push(item);
+        seen.add(item.parsed.id);
+      }
+    }
+    return items.filter(({ parsed }) => !parsed.deleted).map(({ parsed }) => normalizeFlag(parsed));
+  }
+
+  async function loadExperiments(): Promise<Experiment[]> {
+    const items = await paginate(`${base}/experiments/?limit=100`, experimentSchema);
+    return items
+      .filter(({ parsed }) => !parsed.deleted)
+      .map(({ parsed, original }) => normalizeExperiment(parsed, original));
+  }
+
+  async function loadExperiment(id: number): Promise<Experiment> {
+    const path = `${base}/experiments/${assertId(id, "experiment id")}/`;
+    const body = await get(path);
+    const parsed = parseWith(experimentSchema, body, `GET ${path}`);
+    return normalizeExperiment(parsed, body as Record<string, unknown>);
+  }
+
   const api: PostHogApi = {
     host,
     projectId: pid,
@@ -419,29 +509,22 @@ export function createPostHogClient(opts: PostHogClientOptions): PostHogApi {
     },
 
     async listFeatureFlags(listOpts = {}) {
-      const items = await paginate(`${base}/feature_flags/?limit=100`, featureFlagSchema);
-      if (listOpts.includeArchived) {
-        const seen = new Set(items.map(({ parsed }) => parsed.id));
-        for (const item of await paginate(`${base}/feature_flags/?archived=true&limit=100`, featureFlagSchema)) {
-          if (!seen.has(item.parsed.id)) items.push(item);
-          seen.add(item.parsed.id);
-        }
-      }
-      return items.filter(({ parsed }) => !parsed.deleted).map(({ parsed }) => normalizeFlag(parsed));
+      return cached(ck.flags(listOpts.includeArchived === true), ttl.listMs, () => loadFlags(listOpts.includeArchived === true));
     },
 
     async listExperiments() {
-      const items = await paginate(`${base}/experiments/?limit=100`, experimentSchema);
-      return items
-        .filter(({ parsed }) => !parsed.deleted)
-        .map(({ parsed, original }) => normalizeExperiment(parsed, original));
+      return cached(ck.experiments, ttl.listMs, loadExperiments);
     },
 
-    async getExperiment(id) {
-      const path = `${base}/experiments/${assertId(id, "experiment id")}/`;
-      const body = await get(path);
-      const parsed = parseWith(experimentSchema, body, `GET ${path}`);
-      return normalizeExperiment(parsed, body as Record<string, unknown>);
+    async getExperiment(id, detailOpts = {}) {
+      const load = () => loadExperiment(id);
+      if (detailOpts.fresh) {
+        const e = await load();
+        if (cache) await cache.set(ck.experiment(e.id), JSON.stringify(e), ttl.detailMs).catch(() => undefined);
+        return e;
+      }
+      const want = detailOpts.updatedAt;
+      return cached(ck.experiment(assertId(id, "experiment id")), ttl.detailMs, load, (e) => want === undefined || want === null || e.updatedAt === want);
     },
 
     async getExposures(experiment, fresh = {}) {
@@ -546,16 +629,24 @@ export function createPostHogClient(opts: PostHogClientOptions): PostHogApi {
         ...conclusionFields("shipVariant", body),
       };
       const path = `${base}/experiments/${id}/ship_variant/`;
-      const res = await write("POST", path, payload, shipVariantKey(path, body.variantKey));
-      return writtenExperiment(res, `POST ${path}`);
+      try {
+        const res = await write("POST", path, payload, shipVariantKey(path, body.variantKey));
+        return writtenExperiment(res, `POST ${path}`);
+      } finally {
+        await invalidate([ck.experiments, ck.experiment(id), ck.flags(false), ck.flags(true)]);
+      }
     },
 
     async endExperiment(experimentId, body) {
       const id = assertId(experimentId, "experiment id");
       const payload = conclusionFields("endExperiment", body);
       const path = `${base}/experiments/${id}/end/`;
-      const res = await write("POST", path, payload, endExperimentKey(path));
-      return writtenExperiment(res, `POST ${path}`);
+      try {
+        const res = await write("POST", path, payload, endExperimentKey(path));
+        return writtenExperiment(res, `POST ${path}`);
+      } finally {
+        await invalidate([ck.experiments, ck.experiment(id)]);
+      }
     },
 
     async setFeatureFlagActive(flagId, active) {
@@ -566,7 +657,15 @@ export function createPostHogClient(opts: PostHogClientOptions): PostHogApi {
         });
       }
       const path = `${base}/feature_flags/${id}/`;
-      const res = await write("PATCH", path, { active }, flagActiveKey(path, active));
+      let res: unknown;
+      try {
+        res = await write("PATCH", path, { active }, flagActiveKey(path, active));
+      } finally {
+        // Experiment details embed the flag: drop those the flag names (when PostHog returned it).
+        const ids = (res as { experiment_set?: unknown } | null | undefined)?.experiment_set;
+        const details = Array.isArray(ids) ? ids.filter((x): x is number => Number.isSafeInteger(x)).map(ck.experiment) : [];
+        await invalidate([ck.flags(false), ck.flags(true), ck.experiments, ...details]);
+      }
       if (res === null || res === undefined) return null;
       const parsed = featureFlagSchema.safeParse(res);
       if (!parsed.success) {

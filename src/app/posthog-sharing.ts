@@ -1,0 +1,26 @@
+/**
+ * Wiring of the PostHog read cache and request budget: in this process by default, on Redis when
+ * `REDIS_URL` is set, so every replica shares one budget per host + key and one cache per project
+ * (docs/budgets.md).
+ */
+import type { Redis } from "ioredis";
+import { createMemoryCache, createRedisCache, type ResponseCache } from "../posthog/cache.js";
+import { createRedisLimiter, type PostHogLimiter } from "../posthog/limiter.js";
+import { createRedis } from "../queue/redis.js";
+
+let shared: { url: string; redis: Redis } | null = null;
+
+/**
+ * The `cache` and (with Redis) `limiter` options of `createPostHogClient` for this environment. Without
+ * `REDIS_URL` the limiter is left to the client's default (the process-wide in-memory budget of host + key).
+ * One Redis connection per URL is opened for the process, lazily.
+ */
+export function posthogSharing(
+  env: Record<string, string | undefined>,
+  cfg: { host: string; apiKey: string },
+): { cache: ResponseCache; limiter?: PostHogLimiter } {
+  const url = env.REDIS_URL?.trim();
+  if (!url) return { cache: createMemoryCache() };
+  if (!shared || shared.url !== url) shared = { url, redis: createRedis(url) };
+  return { cache: createRedisCache(shared.redis), limiter: createRedisLimiter(shared.redis, cfg.host, cfg.apiKey) };
+}
