@@ -44,6 +44,8 @@ export interface FakePostHog {
   requests: string[];
   /** Largest number of `query/` requests in flight at once. */
   maxConcurrentQueries: number;
+  /** When each request arrived and was answered (epoch ms), in arrival order (bench: sequential round trips). */
+  timings?: { request: string; start: number; end: number }[];
   close(): Promise<void>;
 }
 
@@ -94,7 +96,7 @@ export async function startFakePostHog(project: FakeProject, opts: FakePostHogOp
   const pageSize = opts.pageSize ?? 100;
   let inFlightQueries = 0;
   let rateLimited = 0;
-  const state: FakePostHog = { url: "", requests: [], maxConcurrentQueries: 0, close: async () => {} };
+  const state: FakePostHog = { url: "", requests: [], maxConcurrentQueries: 0, timings: [], close: async () => {} };
   const experimentsById = new Map(project.experiments.map((e) => [String(e["id"]), e]));
 
   const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
@@ -105,9 +107,12 @@ export async function startFakePostHog(project: FakeProject, opts: FakePostHogOp
       inFlightQueries++;
       state.maxConcurrentQueries = Math.max(state.maxConcurrentQueries, inFlightQueries);
     }
+    const timing = { request: `${req.method} ${url.pathname}`, start: Date.now(), end: 0 };
+    state.timings!.push(timing);
     try {
       await respond(req, res, url);
     } finally {
+      timing.end = Date.now();
       if (isQuery) inFlightQueries--;
     }
   };
