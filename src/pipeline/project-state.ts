@@ -12,6 +12,7 @@ import { silentLogger } from "../github/types.js";
 import type { ActivityEntry, Experiment, ExposureResult, MetricResult } from "../model.js";
 import { PostHogQueryPendingError, type PostHogApi } from "../posthog/index.js";
 import { DEFAULT_CONFIG, type DecisionConfig } from "../config/schema.js";
+import { planCoverage, type Risk } from "./scan-coverage.js";
 
 /** Options of {@link loadProjectState}. */
 export interface LoadProjectOptions {
@@ -25,6 +26,11 @@ export interface LoadProjectOptions {
    * experiments that would exceed the budget are left out of this scan (and so out of scope).
    */
   callBudget?: number;
+  /**
+   * Ids of experiments with an open finding (previously flagged): checked before the rest
+   * (`planCoverage`: previously flagged, recently launched, recently edited, then a rotation).
+   */
+  flagged?: ReadonlySet<number>;
   /** Decision thresholds used to compute each watched experiment's current decision. */
   decision?: DecisionConfig;
   /**
@@ -49,6 +55,8 @@ export interface LoadedProject {
   currentDecisions: Map<number, string>;
   /** Experiments skipped by triage or budget, with the reason. */
   skipped: { id: number; reason: string }[];
+  /** Why each watched experiment was checked in its place (riskiest first). */
+  watchRisk?: Map<number, Risk>;
   /** PostHog requests made. */
   requests: number;
 }
@@ -73,16 +81,28 @@ export async function loadProjectState(posthog: PostHogApi, opts: LoadProjectOpt
   // Archived flags too: stale-flag logic must find the flag of an ended experiment even once it is archived.
   const flags = await posthog.listFeatureFlags({ includeArchived: true });
   const listed = (await posthog.listExperiments()).filter((e) => !e.archived);
-  const selection = selectValidityWatch(listed, now, {
-    cap: opts.watchCap ?? 10,
-    rotation: opts.rotation ?? Math.floor(now.getTime() / DAY_MS),
-  });
+  // Every validity candidate (the scout's triage), then the riskiest first within this scan's capacity.
+  const selection = selectValidityWatch(listed, now, { cap: listed.length, rotation: 0 });
   const skipped = [...selection.skipped];
   const perExperiment = 4;
   const remaining = Math.max(0, budget - (posthog.requestCount - start));
   const affordable = Math.floor(remaining / perExperiment);
-  const watch = selection.watch.slice(0, affordable);
-  for (const e of selection.watch.slice(affordable)) skipped.push({ id: e.id, reason: "over the per-scan call budget" });
+  const cap = opts.watchCap ?? 10;
+  const capacity = Math.min(cap, affordable);
+  const plan = planCoverage(selection.watch, now, {
+    capacity,
+    rotation: opts.rotation ?? Math.floor(now.getTime() / DAY_MS),
+    ...(opts.flagged ? { flagged: opts.flagged } : {}),
+    why: affordable < cap ? `over the per-scan call budget (${budget} PostHog calls)` : `over the per-scan cap of ${cap} experiments`,
+  });
+  const watch = plan.watch.map((w) => w.experiment);
+  skipped.push(...plan.skipped);
+  if (plan.skipped.length > 0) {
+    log.warn(
+      { checked: watch.length, skipped: plan.skipped.length, skipped_ids: plan.skipped.slice(0, 50).map((s) => s.id) },
+      "scan could not check every running experiment within its PostHog budget; the riskiest were checked first",
+    );
+  }
 
   const exposures = new Map<number, ExposureResult>();
   const metricResults = new Map<number, MetricResult[]>();
@@ -135,6 +155,7 @@ export async function loadProjectState(posthog: PostHogApi, opts: LoadProjectOpt
     watched: new Set(watch.map((e) => e.id)),
     currentDecisions,
     skipped,
+    watchRisk: new Map(plan.watch.map((w) => [w.experiment.id, w.risk])),
     requests: posthog.requestCount - start,
   };
 }
