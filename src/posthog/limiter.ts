@@ -3,8 +3,8 @@
  * (default) or by every replica on one Redis. PostHog limits per hashed personal API key
  * (posthog-api.md §1, §11: `posthog/rate_limit.py`, `query.py get_throttles`):
  *
- * - query API: 3 concurrent queries, 240 requests a minute (and 2,400 an hour);
- * - other endpoints (lists, details, activity, writes): 480 requests a minute;
+ * - query API: 3 concurrent queries, 240 requests a minute and 2,400 an hour;
+ * - other endpoints (lists, details, activity, writes): 480 requests a minute and 4,800 an hour;
  * - HTTP 429 with `Retry-After` when exceeded.
  *
  * Both implementations use Bottleneck (the limiter @octokit/plugin-throttling — and so Probot — already
@@ -58,23 +58,34 @@ export interface PostHogBudget {
   queryPerMinute: number;
   /** Other requests per rolling minute. PostHog: 480. */
   otherPerMinute: number;
+  /** Query requests per rolling hour. PostHog: 2,400 (1,200 on some plans). */
+  queryPerHour: number;
+  /** Other requests per rolling hour. PostHog: 4,800. */
+  otherPerHour: number;
 }
 
 /** PostHog's published limits (posthog-api.md §1, §11). */
-export const POSTHOG_BUDGET: PostHogBudget = { queryConcurrency: 3, queryPerMinute: 240, otherPerMinute: 480 };
+export const POSTHOG_BUDGET: PostHogBudget = {
+  queryConcurrency: 3,
+  queryPerMinute: 240,
+  otherPerMinute: 480,
+  queryPerHour: 2_400,
+  otherPerHour: 4_800,
+};
 
 /** Longest `Retry-After` pause honoured, ms (a larger value is capped: one bad header must not stall the app for hours). */
 export const MAX_PAUSE_MS = 10 * 60_000;
 
 /**
- * The token bucket of one class: a burst of `burst` requests, then one every `intervalMs`, so that in any
- * 60 s window at most `burst + floor(60 000 / intervalMs)` ≤ `perMinute` requests start — the rolling
- * window PostHog's DRF throttles count in.
+ * The token bucket of one class and window: a burst of `burst` requests, then one every `intervalMs`, so
+ * that in any window of `windowMs` (default 60 s) at most `burst + floor(windowMs / intervalMs)` ≤
+ * `perWindow` requests start — the rolling window PostHog's DRF throttles count in.
+ * @throws RangeError when `perWindow` < 2.
  */
-export function tokenBucket(perMinute: number, burst: number): { burst: number; intervalMs: number } {
-  if (!(perMinute >= 2) || !Number.isFinite(perMinute)) throw new RangeError(`perMinute must be >= 2, got ${perMinute}`);
-  const b = Math.max(1, Math.min(Math.floor(burst), Math.floor(perMinute / 2)));
-  return { burst: b, intervalMs: Math.ceil(60_000 / (perMinute - b)) };
+export function tokenBucket(perWindow: number, burst: number, windowMs = 60_000): { burst: number; intervalMs: number } {
+  if (!(perWindow >= 2) || !Number.isFinite(perWindow)) throw new RangeError(`perWindow must be >= 2, got ${perWindow}`);
+  const b = Math.max(1, Math.min(Math.floor(burst), Math.floor(perWindow / 2)));
+  return { burst: b, intervalMs: Math.ceil(windowMs / (perWindow - b)) };
 }
 
 /** Non-secret id of a budget: 16 hex characters of sha256(`host|apiKey`). */
@@ -82,12 +93,20 @@ export function budgetId(host: string, apiKey: string): string {
   return createHash("sha256").update(`${host.replace(/\/+$/, "")}|${apiKey}`).digest("hex").slice(0, 16);
 }
 
-function bottleneckOptions(budget: PostHogBudget, cls: RequestClass | "slots"): Bottleneck.ConstructorOptions {
+type Bucket = RequestClass | `${RequestClass}-hour`;
+
+function bottleneckOptions(budget: PostHogBudget, cls: Bucket | "slots"): Bottleneck.ConstructorOptions {
   if (cls === "slots") return { maxConcurrent: Math.max(1, Math.min(3, Math.floor(budget.queryConcurrency))) };
-  const perMinute = cls === "query" ? budget.queryPerMinute : budget.otherPerMinute;
-  // A quarter of the minute's budget may go at once (a PR event's queries start together), the rest
-  // refills evenly: burst + refill ≤ perMinute in any rolling minute.
-  const { burst, intervalMs } = tokenBucket(perMinute, Math.floor(perMinute / 4));
+  const hour = cls.endsWith("-hour");
+  const per = {
+    query: budget.queryPerMinute,
+    other: budget.otherPerMinute,
+    "query-hour": budget.queryPerHour,
+    "other-hour": budget.otherPerHour,
+  }[cls];
+  // A quarter of the window's budget may go at once (a PR event's queries start together), the rest
+  // refills evenly: burst + refill ≤ the budget in any rolling window.
+  const { burst, intervalMs } = tokenBucket(per, Math.floor(per / 4), hour ? 3_600_000 : 60_000);
   return { reservoir: burst, reservoirIncreaseAmount: 1, reservoirIncreaseInterval: intervalMs, reservoirIncreaseMaximum: burst };
 }
 
@@ -95,11 +114,12 @@ const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve,
 
 function base(
   id: string,
-  make: (cls: RequestClass | "slots") => Bottleneck,
+  make: (cls: Bucket | "slots") => Bottleneck,
   pauseStore: { get(): Promise<number>; raise(until: number, ms: number): Promise<void> },
 ): PostHogLimiter {
   const slots = make("slots");
   const rate = { query: make("query"), other: make("other") };
+  const hourly = { query: make("query-hour"), other: make("other-hour") };
   return {
     id,
     withQuerySlot: (fn) => slots.schedule(fn),
@@ -110,6 +130,7 @@ function base(
         if (wait <= 0) break;
         await sleep(Math.min(wait, MAX_PAUSE_MS));
       }
+      await hourly[cls].schedule(() => Promise.resolve());
       await rate[cls].schedule(() => Promise.resolve());
     },
     async pause(ms) {
@@ -119,7 +140,7 @@ function base(
     },
     pausedUntil: () => pauseStore.get(),
     async close() {
-      await Promise.all([slots, rate.query, rate.other].map((l) => l.disconnect(false)));
+      await Promise.all([slots, rate.query, rate.other, hourly.query, hourly.other].map((l) => l.disconnect(false)));
     },
   };
 }
@@ -145,7 +166,7 @@ const memoryLimiters = new Map<string, PostHogLimiter>();
  * every HTTP client, so several clients of one key in one process never exceed PostHog's limits together.
  */
 export function sharedMemoryLimiter(host: string, apiKey: string, budget: PostHogBudget = POSTHOG_BUDGET): PostHogLimiter {
-  const id = `${budgetId(host, apiKey)}:${budget.queryConcurrency}:${budget.queryPerMinute}:${budget.otherPerMinute}`;
+  const id = `${budgetId(host, apiKey)}:${Object.values(budget).join(":")}`;
   let l = memoryLimiters.get(id);
   if (!l) memoryLimiters.set(id, (l = createMemoryLimiter(budgetId(host, apiKey), budget)));
   return l;
@@ -176,7 +197,7 @@ export function createRedisLimiter(
     (cls) =>
       new Bottleneck({
         ...bottleneckOptions(budget, cls),
-        id: `${REDIS_PREFIX}:${id}:${cls}:${budget.queryConcurrency}:${budget.queryPerMinute}:${budget.otherPerMinute}`,
+        id: `${REDIS_PREFIX}:${id}:${cls}:${Object.values(budget).join(":")}`,
         datastore: "ioredis",
         connection,
         clearDatastore: false,

@@ -54,11 +54,15 @@ describe("token bucket arithmetic", () => {
         expect(b.burst).toBeGreaterThanOrEqual(1);
       }
     }
+    for (const perHour of [2400, 1200, 4800]) {
+      const b = tokenBucket(perHour, perHour / 4, 3_600_000);
+      expect(b.burst + Math.floor(3_600_000 / b.intervalMs)).toBeLessThanOrEqual(perHour);
+    }
     expect(() => tokenBucket(1, 1)).toThrow(RangeError);
   });
 
   it("uses PostHog's limits by default", () => {
-    expect(POSTHOG_BUDGET).toEqual({ queryConcurrency: 3, queryPerMinute: 240, otherPerMinute: 480 });
+    expect(POSTHOG_BUDGET).toEqual({ queryConcurrency: 3, queryPerMinute: 240, otherPerMinute: 480, queryPerHour: 2400, otherPerHour: 4800 });
   });
 
   it("identifies a budget by a hash, never the key", () => {
@@ -89,6 +93,12 @@ describe("request classes and Retry-After", () => {
 
 /** The behaviour both implementations must have; `make(budget)` returns limiters sharing one budget. */
 function limiterSemantics(make: (budget?: typeof POSTHOG_BUDGET) => PostHogLimiter[]) {
+  it("makes requests over the hourly budget wait for a token", async () => {
+    const ls = make({ ...POSTHOG_BUDGET, queryPerHour: 4 });
+    await ls[0]!.acquire("query");
+    expect(await settlesWithin(ls[ls.length - 1]!.acquire("query"), 300)).toBe(false);
+  });
+
   it("keeps at most 3 queries in flight across every client of the budget", async () => {
     const ls = make();
     expect(await peakInFlight(ls, 9, 40)).toBe(3);
@@ -96,7 +106,7 @@ function limiterSemantics(make: (budget?: typeof POSTHOG_BUDGET) => PostHogLimit
 
   it("makes requests over the per-minute budget wait for a token", async () => {
     // 4 a minute: a burst of 1, then one every 20 s.
-    const ls = make({ queryConcurrency: 3, queryPerMinute: 4, otherPerMinute: 4 });
+    const ls = make({ ...POSTHOG_BUDGET, queryPerMinute: 4, otherPerMinute: 4 });
     await ls[0]!.acquire("query");
     const second = ls[ls.length - 1]!.acquire("query");
     expect(await settlesWithin(second, 300)).toBe(false);
