@@ -239,6 +239,7 @@ export function createApp(options: AppOptions = {}): ApplicationFunction {
             capture,
             watchCap: numberFromEnv(env, "SCAN_WATCH_CAP", 10),
             callBudget: numberFromEnv(env, "SCAN_CALL_BUDGET", 200),
+            scansPerDay: Math.max(1, Math.floor(24 / numberFromEnv(env, "SCAN_INTERVAL_HOURS", 24))),
             repositoryDeadlineMs: deadlines.scanRepositoryMs,
             log: app.log,
           });

@@ -19,8 +19,13 @@ export interface LoadProjectOptions {
   now: Date;
   /** Most experiments whose exposures, primary metric and flag activity are queried (default 10). */
   watchCap?: number;
-  /** Rotation counter for a capped watch set (default: the day number of `now`). */
+  /** Rotation counter for a capped watch set, +1 per scan (default: the scan number of `now`, see `scansPerDay`). */
   rotation?: number;
+  /**
+   * Scans a day (`24 / SCAN_INTERVAL_HOURS`, default 1): the day's candidates, riskiest first, are split
+   * over that many scans of `watchCap` each (`planCoverage`).
+   */
+  scansPerDay?: number;
   /**
    * Most PostHog requests this load may make (default 200). The list calls always run; watch-set
    * experiments that would exceed the budget are left out of this scan (and so out of scope).
@@ -91,9 +96,13 @@ export async function loadProjectState(posthog: PostHogApi, opts: LoadProjectOpt
   const capacity = Math.min(cap, affordable);
   const plan = planCoverage(selection.watch, now, {
     capacity,
-    rotation: opts.rotation ?? Math.floor(now.getTime() / DAY_MS),
+    rotation: opts.rotation ?? Math.floor((now.getTime() * (opts.scansPerDay ?? 1)) / DAY_MS),
+    scansPerDay: opts.scansPerDay ?? 1,
     ...(opts.flagged ? { flagged: opts.flagged } : {}),
-    why: affordable < cap ? `over the per-scan call budget (${budget} PostHog calls)` : `over the per-scan cap of ${cap} experiments`,
+    why:
+      affordable < cap
+        ? `over the per-scan call budget (${budget} PostHog calls)`
+        : `over the day's capacity of ${cap * (opts.scansPerDay ?? 1)} checks (SCAN_WATCH_CAP ${cap} × ${opts.scansPerDay ?? 1} scans)`,
   });
   const watch = plan.watch.map((w) => w.experiment);
   skipped.push(...plan.skipped);

@@ -69,49 +69,75 @@ export function riskOf(e: Experiment, now: Date, flagged: ReadonlySet<number>): 
 export interface CoveragePlan {
   /** Experiments to evaluate this scan, riskiest first, each with why it is in its place. */
   watch: { experiment: Experiment; risk: Risk }[];
-  /** Candidates this scan cannot afford, with the reason (for the scan log and report). */
+  /** Candidates no scan of this day can afford, with the reason (for the scan log and report). */
   skipped: { id: number; reason: string }[];
+  /** Candidates left to another scan of the same day (not skipped: they are checked today). */
+  deferred: number;
 }
 
 /**
- * Chooses the experiments one scan evaluates: every candidate sorted by risk tier (ties: newest launch
- * first, then id), the routine tier rotated by `rotation × (capacity − risky)` so consecutive scans cover
- * all of it; the first `capacity` are watched, the rest skipped with the reason.
+ * Chooses the experiments one scan evaluates. The day's order is every candidate by risk tier (ties:
+ * newest launch first, then id), the routine tier rotated by `day × (dayCapacity − risky)` so that
+ * consecutive days cover all of it when the budget cannot; the day's `scansPerDay` scans take
+ * consecutive `capacity`-sized slices of that order (wrapping when the day can afford more than every
+ * candidate). So with `capacity × scansPerDay ≥ candidates` every candidate is checked every day, the
+ * riskiest in the day's first scan; with less, the riskiest are still checked daily and the routine
+ * ones rotate, and those the day cannot reach are returned as skipped.
  *
  * @param candidates running experiments eligible for a validity check (see `selectValidityWatch`)
- * @param opts.capacity evaluations this scan may make (integer ≥ 0)
- * @param opts.rotation scan counter (any integer; e.g. scans since the epoch)
+ * @param opts.capacity evaluations one scan may make (integer ≥ 0)
+ * @param opts.rotation scan counter (any integer, +1 per scan; e.g. floor(epoch ms / scan interval))
+ * @param opts.scansPerDay scans a day (integer ≥ 1; default 1)
  * @param opts.flagged ids of experiments with an open finding
- * @throws RangeError when `capacity` is not an integer ≥ 0 or `rotation` not an integer.
+ * @param opts.why start of each skipped reason (default "over the day's PostHog query budget of N evaluations")
+ * @throws RangeError when `capacity` is not an integer ≥ 0, `rotation` not an integer, or `scansPerDay` < 1.
  */
 export function planCoverage(
   candidates: Experiment[],
   now: Date,
-  opts: { capacity: number; rotation: number; flagged?: ReadonlySet<number>; why?: string },
+  opts: { capacity: number; rotation: number; scansPerDay?: number; flagged?: ReadonlySet<number>; why?: string },
 ): CoveragePlan {
   const { capacity, rotation } = opts;
+  const scansPerDay = opts.scansPerDay ?? 1;
   if (!Number.isInteger(capacity) || capacity < 0) throw new RangeError(`capacity must be an integer >= 0, got ${capacity}`);
   if (!Number.isInteger(rotation)) throw new RangeError(`rotation must be an integer, got ${rotation}`);
+  if (!Number.isInteger(scansPerDay) || scansPerDay < 1) throw new RangeError(`scansPerDay must be an integer >= 1, got ${scansPerDay}`);
   const flagged = opts.flagged ?? new Set<number>();
   const ranked = candidates.map((experiment) => ({ experiment, risk: riskOf(experiment, now, flagged) }));
-  const byRisk = (a: (typeof ranked)[number], b: (typeof ranked)[number]) =>
-    a.risk.tier - b.risk.tier ||
-    (b.experiment.startDate ?? "").localeCompare(a.experiment.startDate ?? "") ||
-    a.experiment.id - b.experiment.id;
-  const risky = ranked.filter((r) => r.risk.tier < 3).sort(byRisk);
+  const risky = ranked
+    .filter((r) => r.risk.tier < 3)
+    .sort(
+      (a, b) =>
+        a.risk.tier - b.risk.tier ||
+        (b.experiment.startDate ?? "").localeCompare(a.experiment.startDate ?? "") ||
+        a.experiment.id - b.experiment.id,
+    );
   const routine = ranked.filter((r) => r.risk.tier === 3).sort((a, b) => a.experiment.id - b.experiment.id);
-  const slots = Math.max(0, capacity - risky.length);
-  if (routine.length > 0 && slots > 0 && slots < routine.length) {
+  const day = Math.floor(rotation / scansPerDay);
+  const slot = ((rotation % scansPerDay) + scansPerDay) % scansPerDay;
+  const dayCapacity = capacity * scansPerDay;
+  const routineSlots = Math.max(0, dayCapacity - risky.length);
+  if (routine.length > 0 && routineSlots > 0 && routineSlots < routine.length) {
     const n = routine.length;
-    const offset = (((rotation * slots) % n) + n) % n;
+    const offset = (((day * routineSlots) % n) + n) % n;
     routine.push(...routine.splice(0, offset));
   }
-  const ordered = [...risky, ...routine];
-  const why = opts.why ?? `over this scan's PostHog query budget of ${capacity} evaluations`;
-  return {
-    watch: ordered.slice(0, capacity),
-    skipped: ordered.slice(capacity).map((r) => ({ id: r.experiment.id, reason: `${why} (${r.risk.reason}; next in rotation)` })),
-  };
+  const order = [...risky, ...routine];
+  const n = order.length;
+  const today = order.slice(0, Math.min(n, dayCapacity));
+  const watch: CoveragePlan["watch"] = [];
+  if (n > 0) {
+    const from = slot * capacity;
+    const take = Math.min(capacity, n);
+    for (let i = 0; i < take; i++) {
+      const j = dayCapacity >= n ? (from + i) % n : from + i;
+      if (j >= today.length) break;
+      watch.push(order[j]!);
+    }
+  }
+  const why = opts.why ?? `over the day's PostHog query budget of ${dayCapacity} evaluations`;
+  const skipped = order.slice(today.length).map((r) => ({ id: r.experiment.id, reason: `${why} (${r.risk.reason}; rotates in on a later day)` }));
+  return { watch, skipped, deferred: today.length - watch.length };
 }
 
 /**
