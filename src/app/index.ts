@@ -239,7 +239,8 @@ export function createApp(options: AppOptions = {}): ApplicationFunction {
             capture,
             watchCap: numberFromEnv(env, "SCAN_WATCH_CAP", 10),
             callBudget: numberFromEnv(env, "SCAN_CALL_BUDGET", 200),
-            scansPerDay: Math.max(1, Math.floor(24 / numberFromEnv(env, "SCAN_INTERVAL_HOURS", 24))),
+            // Timer off (0: an external scheduler triggers scans) counts as one scan a day.
+            scansPerDay: Math.max(1, Math.floor(24 / (numberFromEnv(env, "SCAN_INTERVAL_HOURS", 24) || 24))),
             repositoryDeadlineMs: deadlines.scanRepositoryMs,
             log: app.log,
           });
