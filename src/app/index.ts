@@ -12,8 +12,9 @@ import { createPostHogClient, posthogConfigFromEnv, posthogWritesFromEnv, type P
 import { handleIssueComment } from "./issue-comment.js";
 import { PostHogConfigError } from "../posthog/errors.js";
 import { abortablePostHog } from "../posthog/abortable.js";
-import { posthogSharing } from "./posthog-sharing.js";
+import { githubWriteBudget, posthogSharing } from "./posthog-sharing.js";
 import { addRequestDeadline } from "../github/deadline.js";
+import { addWriteBudget } from "../github/write-budget.js";
 import { DeadlineExceededError, deadlinesFromEnv, withDeadline } from "../deadline.js";
 import { handlePullRequest } from "./pull-request.js";
 import { appBotLogin, installationTargets, numberFromEnv } from "./scan.js";
@@ -81,7 +82,10 @@ async function underDeadline(
     await withDeadline(deadlines.handlerMs, label, async (signal) => {
       // Hooks go on the event's own installation client only: without an installation Probot hands out
       // its shared app client, which an abandoned event must not disable for everyone.
-      if (context.installationId !== undefined) addRequestDeadline(context.octokit, deadlines.githubRequestMs, signal);
+      if (context.installationId !== undefined) {
+        addWriteBudget(context.octokit, context.installationId, githubWriteBudget(process.env));
+        addRequestDeadline(context.octokit, deadlines.githubRequestMs, signal);
+      }
       await work(signal);
     });
   } catch (err) {

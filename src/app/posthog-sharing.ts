@@ -6,6 +6,7 @@
 import type { Redis } from "ioredis";
 import { createMemoryCache, createRedisCache, type ResponseCache } from "../posthog/cache.js";
 import { createRedisLimiter, type PostHogLimiter } from "../posthog/limiter.js";
+import { createWriteBudget, type WriteBudget } from "../github/write-budget.js";
 import { createRedis } from "../queue/redis.js";
 
 let shared: { url: string; redis: Redis } | null = null;
@@ -23,4 +24,18 @@ export function posthogSharing(
   if (!url) return { cache: createMemoryCache() };
   if (!shared || shared.url !== url) shared = { url, redis: createRedis(url) };
   return { cache: createRedisCache(shared.redis), limiter: createRedisLimiter(shared.redis, cfg.host, cfg.apiKey) };
+}
+
+let writeBudget: { url: string; budget: WriteBudget } | null = null;
+
+/**
+ * The process's GitHub write budget (80 writes a minute per installation): in memory, or on Redis when
+ * `REDIS_URL` is set, so every replica shares it.
+ */
+export function githubWriteBudget(env: Record<string, string | undefined>): WriteBudget {
+  const url = env.REDIS_URL?.trim() ?? "";
+  if (writeBudget && writeBudget.url === url) return writeBudget.budget;
+  if (url && (!shared || shared.url !== url)) shared = { url, redis: createRedis(url) };
+  writeBudget = { url, budget: createWriteBudget(url && shared ? { redis: shared.redis } : {}) };
+  return writeBudget.budget;
 }
