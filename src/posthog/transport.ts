@@ -502,18 +502,24 @@ export function createHttpTransport(opts: HttpTransportOptions): HttpTransport {
                   retry: {
                     methods: ["post", "patch"],
                     // 429: ky's default logic (status list, Retry-After, budget); anything else: no retry.
-                    shouldRetry: ({ error }) => (error instanceof HTTPError && error.response.status === 429 ? undefined : false),
+                    shouldRetry: async ({ error }) => {
+                      if (!(error instanceof HTTPError && error.response.status === 429)) return false;
+                      await pauseFor(error.response);
+                      return undefined;
+                    },
                   },
                 }
-              : {}),
+              : {
+                  // Every 429 pauses the shared budget at once (ky's own wait comes after this).
+                  retry: {
+                    shouldRetry: async ({ error }) => {
+                      if (error instanceof HTTPError && error.response.status === 429) await pauseFor(error.response);
+                      return undefined;
+                    },
+                  },
+                }),
             hooks: {
               beforeRequest: limiter ? [async () => void (await untilAborted(limiter.acquire(cls), deadline.signal))] : [],
-              // Every attempt's 429 pauses the shared budget at once (ky's own wait comes after this).
-              afterResponse: [
-                async (_request, _options, response) => {
-                  if (response.status === 429) await pauseFor(response);
-                },
-              ],
               beforeRetry: [
                 ({ error, retryCount }) => {
                   retries = retryCount;
@@ -541,6 +547,8 @@ export function createHttpTransport(opts: HttpTransportOptions): HttpTransport {
       if (err instanceof PostHogError) throw err;
       if (deadline.signal.aborted) throw deadlineError();
       if (err instanceof HTTPError) {
+        // The last 429 (retries spent) pauses the budget too.
+        if (err.response.status === 429) await pauseFor(err.response).catch(() => undefined);
         let body = "";
         try {
           body = await readBody(err.response, deadline.signal);
