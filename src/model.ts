@@ -130,6 +130,8 @@ export interface Experiment {
   startDate: string | null;
   endDate: string | null;
   createdAt: string | null;
+  /** PostHog's `updated_at` (ISO 8601): changes with every edit of the experiment; absent in older snapshots. */
+  updatedAt?: string | null;
   archived: boolean;
   /** 'won' | 'lost' | 'inconclusive' | 'stopped_early' | 'invalid' | null. */
   conclusion: string | null;

@@ -12,7 +12,9 @@ import { createPostHogClient, posthogConfigFromEnv, posthogWritesFromEnv, type P
 import { handleIssueComment } from "./issue-comment.js";
 import { PostHogConfigError } from "../posthog/errors.js";
 import { abortablePostHog } from "../posthog/abortable.js";
+import { githubWriteBudget, posthogSharing } from "./posthog-sharing.js";
 import { addRequestDeadline } from "../github/deadline.js";
+import { addWriteBudget, type WriteBudget } from "../github/write-budget.js";
 import { DeadlineExceededError, deadlinesFromEnv, withDeadline } from "../deadline.js";
 import { handlePullRequest } from "./pull-request.js";
 import { handlePullRequestMerged } from "./pull-request-merged.js";
@@ -72,7 +74,7 @@ async function underDeadline(
     octokit: Parameters<typeof addRequestDeadline>[0];
     log: { error(obj: object, msg: string): void };
   },
-  deadlines: { handlerMs: number; githubRequestMs: number; envName: string; abandoned: string },
+  deadlines: { handlerMs: number; githubRequestMs: number; envName: string; abandoned: string; writeBudget: WriteBudget },
   label: string,
   work: (signal: AbortSignal) => Promise<void>,
 ): Promise<void> {
@@ -80,7 +82,10 @@ async function underDeadline(
     await withDeadline(deadlines.handlerMs, label, async (signal) => {
       // Hooks go on the event's own installation client only: without an installation Probot hands out
       // its shared app client, which an abandoned event must not disable for everyone.
-      if (context.installationId !== undefined) addRequestDeadline(context.octokit, deadlines.githubRequestMs, signal);
+      if (context.installationId !== undefined) {
+        addWriteBudget(context.octokit, context.installationId, deadlines.writeBudget);
+        addRequestDeadline(context.octokit, deadlines.githubRequestMs, signal);
+      }
       await work(signal);
     });
   } catch (err) {
@@ -115,13 +120,18 @@ export function createApp(options: AppOptions = {}): ApplicationFunction {
     redactLogOutput(app.log, redact);
     installWebhookGuard(app, redact);
     const deadlines = deadlinesFromEnv(env);
+    // GitHub's 80 writes a minute per installation: this app's own budget, or every replica's on Redis.
+    const writeBudget = githubWriteBudget(env);
     let posthog: PostHogApi | null = options.posthog ?? null;
     let posthogProblem: PostHogConfigError | null = null;
     const getPostHog = (): PostHogApi | null => {
       if (posthog) return posthog;
       try {
+        const cfg = posthogConfigFromEnv(env);
         posthog = createPostHogClient({
-          ...posthogConfigFromEnv(env),
+          ...cfg,
+          // Read cache and request budget: in memory, or on Redis shared by every replica (REDIS_URL).
+          ...posthogSharing(env, cfg),
           logger: app.log,
           deadlineMs: deadlines.posthogRequestMs,
           maxPages: deadlines.posthogMaxPages,
@@ -186,6 +196,7 @@ export function createApp(options: AppOptions = {}): ApplicationFunction {
             {
               handlerMs: deadlines.pullRequestMs,
               githubRequestMs: deadlines.githubRequestMs,
+              writeBudget,
               envName: "PR_HANDLER_DEADLINE_MS",
               abandoned: "the existing comment was left untouched",
             },
@@ -216,6 +227,7 @@ export function createApp(options: AppOptions = {}): ApplicationFunction {
           {
             handlerMs: deadlines.pullRequestMs,
             githubRequestMs: deadlines.githubRequestMs,
+            writeBudget,
             envName: "PR_HANDLER_DEADLINE_MS",
             abandoned: "the merge was not recorded",
           },
@@ -240,6 +252,7 @@ export function createApp(options: AppOptions = {}): ApplicationFunction {
           {
             handlerMs: deadlines.commandMs,
             githubRequestMs: deadlines.githubRequestMs,
+            writeBudget,
             envName: "COMMAND_HANDLER_DEADLINE_MS",
             abandoned: "no reply was posted",
           },
@@ -281,6 +294,8 @@ export function createApp(options: AppOptions = {}): ApplicationFunction {
           capture,
           watchCap: numberFromEnv(env, "SCAN_WATCH_CAP", 10),
           callBudget: numberFromEnv(env, "SCAN_CALL_BUDGET", 200),
+          // Timer off (0: an external scheduler triggers scans) counts as one scan a day.
+          scansPerDay: Math.max(1, Math.floor(24 / (numberFromEnv(env, "SCAN_INTERVAL_HOURS", 24) || 24))),
           repositoryDeadlineMs: deadlines.scanRepositoryMs,
           writesAllowed: writes().allowed,
           log: app.log,

@@ -80,6 +80,12 @@ export async function startFakeGitHubFleet(opts: { diff: string; slug: string })
           return json(res, 201, { ...c, target: undefined });
         }
       }
+      // The check run on the head commit (created, and completed in batches of annotations).
+      if (req.method === "POST" && /^\/repos\/[^/]+\/[^/]+\/check-runs$/.test(p)) {
+        const body = await readBody(req);
+        return json(res, 201, { id: nextId++, name: body.name, head_sha: body.head_sha, status: body.status });
+      }
+      if (req.method === "PATCH" && /^\/repos\/[^/]+\/[^/]+\/check-runs\/\d+$/.test(p)) return json(res, 200, {});
       m = p.match(/^\/repos\/([^/]+)\/([^/]+)\/issues\/comments\/(\d+)$/);
       if (req.method === "PATCH" && m) {
         const body = await readBody(req);

@@ -51,7 +51,7 @@ export async function benchLoad(opts: { posthogLatencyMs?: number; log?: (l: str
     log(`time from the newest delivery's answer to the comment showing that head: p50 ${quantile(r.commentMs, 0.5).toFixed(0)} ms, p99 ${quantile(r.commentMs, 0.99).toFixed(0)} ms (${r.commentMs.length} PRs)`);
     log(`all PRs commented ${r.totalSeconds.toFixed(1)} s after the first delivery; PRs with exactly one comment showing the newest head: ${ok}/${r.prs.length}`);
     log(`analyses run: ${r.analyses} for ${r.prDeliveries} fresh pull_request deliveries (debounce collapsed ${r.prDeliveries - r.analyses})`);
-    log(`PostHog calls: ${r.posthogCalls} in all = ${(r.posthogCalls / r.prDeliveries).toFixed(2)} per PR delivery, ${(r.posthogCalls / Math.max(1, r.analyses)).toFixed(1)} per analysis (cold: no shared PostHog cache in this build); max PostHog queries in flight: ${r.posthogMaxInFlight}`);
+    log(`PostHog calls: ${r.posthogCalls} in all = ${(r.posthogCalls / r.prDeliveries).toFixed(2)} per PR delivery, ${(r.posthogCalls / Math.max(1, r.analyses)).toFixed(1)} per analysis (the replicas share the PostHog read cache and budget on Redis); max PostHog queries in flight across replicas: ${r.posthogMaxInFlight}`);
     log(`failed jobs left: ${r.failedJobs}`);
   } finally {
     await server?.dispose();

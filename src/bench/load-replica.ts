@@ -13,6 +13,7 @@ import { Probot, ProbotOctokit, Server } from "probot";
 import { createApp } from "../app/index.js";
 import { createPostHogClient } from "../posthog/index.js";
 import { freePort } from "./redis-server.js";
+import { posthogSharing } from "../app/posthog-sharing.js";
 
 const env = process.env;
 const need = (name: string): string => {
@@ -37,7 +38,9 @@ const ProbotForLoad = Probot.defaults({
     retry: { enabled: false },
   })),
 });
-const posthog = createPostHogClient({ host: need("FAKE_POSTHOG_URL"), projectId: need("FAKE_POSTHOG_PROJECT"), apiKey: need("FAKE_POSTHOG_KEY") });
+// As the server wires it: the read cache and the request budget on Redis, shared by every replica.
+const posthogCfg = { host: need("FAKE_POSTHOG_URL"), apiKey: need("FAKE_POSTHOG_KEY") };
+const posthog = createPostHogClient({ ...posthogCfg, projectId: need("FAKE_POSTHOG_PROJECT"), ...posthogSharing(env, posthogCfg) });
 const now = env["LOAD_NOW"] ? new Date(env["LOAD_NOW"]) : new Date();
 const app = createApp({ posthog, now: () => now, env: { ...env, SCAN_INTERVAL_HOURS: "0" }, role: env["REPLICA_ROLE"] === "worker" ? "worker" : undefined });
 

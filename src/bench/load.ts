@@ -201,6 +201,13 @@ async function withWorld<T>(
     QUEUE_BACKOFF_MS: "200",
     WORKER_CONCURRENCY: "4",
     LOG_LEVEL: "error",
+    // The fake GitHub has no secondary rate limit; GitHub's 80 writes a minute would pace this burst to minutes.
+    GITHUB_WRITES_PER_MINUTE: "100000",
+    // Nor has the fake PostHog a rate limit: the 3 query slots stay, the per-minute and per-hour budgets go.
+    POSTHOG_QUERIES_PER_MINUTE: "100000",
+    POSTHOG_QUERIES_PER_HOUR: "1000000",
+    POSTHOG_REQUESTS_PER_MINUTE: "100000",
+    POSTHOG_REQUESTS_PER_HOUR: "1000000",
     ...opts.env,
   };
   try {

@@ -11,6 +11,7 @@ import { benchPeeking } from "./peeking.js";
 import { benchPullRequest } from "./pull-request.js";
 import { benchReferenceIndex } from "./reference-index.js";
 import { benchScan } from "./scan.js";
+import { benchScanCoverage } from "./scan-coverage.js";
 
 const which = process.argv[2] ?? "all";
 const line = (title: string) => console.log(`\n== ${title} ==`);
@@ -27,6 +28,8 @@ if (which === "all" || which === "pr") {
 if (which === "all" || which === "scan") {
   line("scheduled scan of a synthetic project (1,000 experiments, 5,000 flags) against a local fake PostHog");
   await benchScan({ latencyMs: 20 });
+  line("scan coverage of running experiments within PostHog's query budget (simulated day, the real planner)");
+  benchScanCoverage();
 }
 if (which === "all" || which === "chatops") {
   line("/experiment comment parser on ordinary and hostile comment bodies");

@@ -14,9 +14,25 @@ import { createApp } from "../app/index.js";
 import { startFakePostHog } from "../demo/fake-posthog.js";
 import { buildDemoProject } from "../demo/project.js";
 import { createPostHogClient } from "../posthog/index.js";
+import { createMemoryCache } from "../posthog/cache.js";
 import { startFakeGitHub } from "./fake-github.js";
 
 const NOW = new Date("2026-11-20T12:00:00Z");
+
+/**
+ * Sequential round trips: the longest chain of requests in which each was sent after the previous one
+ * was answered (the critical path as PostHog saw it, including waits for one of the 3 query slots).
+ */
+export function longestChain(timings: { start: number; end: number }[]): number {
+  const ts = [...timings].sort((a, b) => a.end - b.end);
+  const depth: number[] = [];
+  ts.forEach((t, i) => {
+    let best = 0;
+    for (let j = 0; j < i; j++) if (ts[j]!.end <= t.start) best = Math.max(best, depth[j]!);
+    depth.push(best + 1);
+  });
+  return Math.max(0, ...depth);
+}
 
 function median(xs: number[]): number {
   const s = [...xs].sort((a, b) => a - b);
@@ -59,14 +75,16 @@ export async function benchPullRequest(opts: { posthogLatencyMs?: number; runs?:
         throttle: { ...(options["throttle"] ?? {}), enabled: false },
       })),
     });
-    const posthog = createPostHogClient({ host: posthogServer.url, projectId: project.projectId, apiKey: "phx_bench" });
+    // The app's default read cache (in memory; Redis with REDIS_URL): the first event is cold, later ones warm.
+    const posthog = createPostHogClient({ host: posthogServer.url, projectId: project.projectId, apiKey: "phx_bench", cache: createMemoryCache() });
     await probot.load(createApp({ posthog, now: () => NOW }));
 
-    const counts: { event: string; github: number; posthog: number; ms: number }[] = [];
+    const counts: { event: string; github: number; posthog: number; ms: number; chain: number; queries: number }[] = [];
     const times: number[] = [];
     for (let i = 0; i < runs; i++) {
       const gh0 = github.requests.length;
       const ph0 = posthogServer.requests.length;
+      const t0n = posthogServer.timings!.length;
       const t0 = performance.now();
       const action = i === 0 ? "opened" : "synchronize";
       await probot.receive({ id: `bench-${i}`, name: "pull_request", payload: payload(action) as never });
@@ -77,6 +95,8 @@ export async function benchPullRequest(opts: { posthogLatencyMs?: number; runs?:
         github: github.requests.length - gh0,
         posthog: posthogServer.requests.length - ph0,
         ms,
+        chain: longestChain(posthogServer.timings!.slice(t0n)),
+        queries: posthogServer.requests.slice(ph0).filter((r) => r.endsWith("/query/")).length,
       });
     }
     const first = counts[0]!;
@@ -85,6 +105,14 @@ export async function benchPullRequest(opts: { posthogLatencyMs?: number; runs?:
     log(`first event (opened): ${first.github} GitHub calls (${github.requests.slice(0, first.github).join(", ")})`);
     log(`first event (opened): ${first.posthog} PostHog calls`);
     log(`later events (synchronize, token and app slug cached, comment unchanged): ${later.github} GitHub calls, ${later.posthog} PostHog calls`);
+    const matched = 7;
+    log(
+      `PostHog calls per PR event: cold ${first.posthog} (${(first.posthog / matched).toFixed(2)} per matched experiment, ${first.queries} queries), ` +
+        `warm ${later.posthog} (${(later.posthog / matched).toFixed(2)} per matched experiment, ${later.queries} queries)`,
+    );
+    log(
+      `sequential PostHog round trips (longest chain, each request sent after the previous answered; 3 query slots): cold ${first.chain}, warm ${later.chain}`,
+    );
     log(`wall time per event: median ${median(times).toFixed(1)} ms over ${runs} events (first ${times[0]!.toFixed(1)} ms)`);
     log(`max PostHog queries in flight: ${posthogServer.maxConcurrentQueries}`);
     log(`comments on the PR after ${runs} events: ${github.comments.length}`);

@@ -49,6 +49,8 @@ export interface FakePostHog {
    * ship_variant or end sets the experiment's `end_date` and `conclusion`, as PostHog does.
    */
   writes: { method: string; path: string; body: unknown }[];
+  /** When each request arrived and was answered (epoch ms), in arrival order (bench: sequential round trips). */
+  timings?: { request: string; start: number; end: number }[];
   close(): Promise<void>;
 }
 
@@ -99,7 +101,7 @@ export async function startFakePostHog(project: FakeProject, opts: FakePostHogOp
   const pageSize = opts.pageSize ?? 100;
   let inFlightQueries = 0;
   let rateLimited = 0;
-  const state: FakePostHog = { url: "", requests: [], maxConcurrentQueries: 0, writes: [], close: async () => {} };
+  const state: FakePostHog = { url: "", requests: [], maxConcurrentQueries: 0, writes: [], timings: [], close: async () => {} };
   const experimentsById = new Map(project.experiments.map((e) => [String(e["id"]), e]));
 
   const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
@@ -110,9 +112,12 @@ export async function startFakePostHog(project: FakeProject, opts: FakePostHogOp
       inFlightQueries++;
       state.maxConcurrentQueries = Math.max(state.maxConcurrentQueries, inFlightQueries);
     }
+    const timing = { request: `${req.method} ${url.pathname}`, start: Date.now(), end: 0 };
+    state.timings!.push(timing);
     try {
       await respond(req, res, url);
     } finally {
+      timing.end = Date.now();
       if (isQuery) inFlightQueries--;
     }
   };

@@ -13,19 +13,30 @@ import type { ActivityEntry, Experiment, ExposureResult, MetricResult } from "..
 import { PostHogQueryPendingError, type PostHogApi } from "../posthog/index.js";
 import { DEFAULT_CONFIG, type DecisionConfig } from "../config/schema.js";
 import { liftSnapshot, type LiftHistory } from "./lift-history.js";
+import { planCoverage, type Risk } from "./scan-coverage.js";
 
 /** Options of {@link loadProjectState}. */
 export interface LoadProjectOptions {
   now: Date;
   /** Most experiments whose exposures, primary metric and flag activity are queried (default 10). */
   watchCap?: number;
-  /** Rotation counter for a capped watch set (default: the day number of `now`). */
+  /** Rotation counter for a capped watch set, +1 per scan (default: the scan number of `now`, see `scansPerDay`). */
   rotation?: number;
+  /**
+   * Scans a day (`24 / SCAN_INTERVAL_HOURS`, default 1): the day's candidates, riskiest first, are split
+   * over that many scans of `watchCap` each (`planCoverage`).
+   */
+  scansPerDay?: number;
   /**
    * Most PostHog requests this load may make (default 200). The list calls always run; watch-set
    * experiments that would exceed the budget are left out of this scan (and so out of scope).
    */
   callBudget?: number;
+  /**
+   * Ids of experiments with an open finding (previously flagged): checked before the rest
+   * (`planCoverage`: previously flagged, recently launched, recently edited, then a rotation).
+   */
+  flagged?: ReadonlySet<number>;
   /** Decision thresholds used to compute each watched experiment's current decision. */
   decision?: DecisionConfig;
   /**
@@ -55,6 +66,8 @@ export interface LoadedProject {
   currentLifts?: Map<number, LiftHistory>;
   /** Experiments skipped by triage or budget, with the reason. */
   skipped: { id: number; reason: string }[];
+  /** Why each watched experiment was checked in its place (riskiest first). */
+  watchRisk?: Map<number, Risk>;
   /** PostHog requests made. */
   requests: number;
 }
@@ -79,16 +92,32 @@ export async function loadProjectState(posthog: PostHogApi, opts: LoadProjectOpt
   // Archived flags too: stale-flag logic must find the flag of an ended experiment even once it is archived.
   const flags = await posthog.listFeatureFlags({ includeArchived: true });
   const listed = (await posthog.listExperiments()).filter((e) => !e.archived);
-  const selection = selectValidityWatch(listed, now, {
-    cap: opts.watchCap ?? 10,
-    rotation: opts.rotation ?? Math.floor(now.getTime() / DAY_MS),
-  });
+  // Every validity candidate (the scout's triage), then the riskiest first within this scan's capacity.
+  const selection = selectValidityWatch(listed, now, { cap: listed.length, rotation: 0 });
   const skipped = [...selection.skipped];
   const perExperiment = 4;
   const remaining = Math.max(0, budget - (posthog.requestCount - start));
   const affordable = Math.floor(remaining / perExperiment);
-  const watch = selection.watch.slice(0, affordable);
-  for (const e of selection.watch.slice(affordable)) skipped.push({ id: e.id, reason: "over the per-scan call budget" });
+  const cap = opts.watchCap ?? 10;
+  const capacity = Math.min(cap, affordable);
+  const plan = planCoverage(selection.watch, now, {
+    capacity,
+    rotation: opts.rotation ?? Math.floor((now.getTime() * (opts.scansPerDay ?? 1)) / DAY_MS),
+    scansPerDay: opts.scansPerDay ?? 1,
+    ...(opts.flagged ? { flagged: opts.flagged } : {}),
+    why:
+      affordable < cap
+        ? `over the per-scan call budget (${budget} PostHog calls)`
+        : `over the day's capacity of ${cap * (opts.scansPerDay ?? 1)} checks (SCAN_WATCH_CAP ${cap} × ${opts.scansPerDay ?? 1} scans)`,
+  });
+  const watch = plan.watch.map((w) => w.experiment);
+  skipped.push(...plan.skipped);
+  if (plan.skipped.length > 0) {
+    log.warn(
+      { checked: watch.length, skipped: plan.skipped.length, skipped_ids: plan.skipped.slice(0, 50).map((s) => s.id) },
+      "scan could not check every running experiment within its PostHog budget; the riskiest were checked first",
+    );
+  }
 
   const exposures = new Map<number, ExposureResult>();
   const metricResults = new Map<number, MetricResult[]>();
@@ -145,6 +174,7 @@ export async function loadProjectState(posthog: PostHogApi, opts: LoadProjectOpt
     currentDecisions,
     currentLifts,
     skipped,
+    watchRisk: new Map(plan.watch.map((w) => [w.experiment.id, w.risk])),
     requests: posthog.requestCount - start,
   };
 }

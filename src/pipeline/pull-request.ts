@@ -123,7 +123,8 @@ export function experimentRank(e: Experiment): number {
  *
  * PostHog calls: feature flags (all pages), experiments (all pages), then per matched experiment its
  * detail, one `ExperimentExposureQuery` and one `ExperimentQuery` per primary/guardrail metric (the
- * client keeps at most 3 queries in flight).
+ * client keeps at most 3 queries in flight). With a warm client cache (docs/budgets.md) the lists and
+ * unchanged details cost no call and only the queries remain (one round trip, plus async polls).
  *
  * @throws PostHogError subclasses for outages, rate limits after the retry budget, bad keys or unknown
  *   projects — callers must then leave any existing comment untouched. A `PostHogSchemaError` on one
@@ -279,7 +280,11 @@ export async function analyzeExperiment(
     stall: null,
   };
   try {
-    const experiment = await posthog.getExperiment(summary.id);
+    // The list's `updated_at` validates a cached detail; a write (maxDataAgeHours) always reads PostHog.
+    const experiment = await posthog.getExperiment(summary.id, {
+      updatedAt: summary.updatedAt ?? null,
+      ...(opts.maxDataAgeHours !== undefined ? { fresh: true } : {}),
+    });
     report.experiment = experiment;
     if (experiment.status !== "draft") {
       const metrics = metricsToQuery(experiment, config);

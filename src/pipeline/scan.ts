@@ -52,6 +52,8 @@ export interface ScanOptions {
   capture?: FindingCapture | null;
   watchCap?: number;
   callBudget?: number;
+  /** Scans a day (24 / SCAN_INTERVAL_HOURS); the day's checks are split over them (`planCoverage`). Default 1. */
+  scansPerDay?: number;
   /**
    * Deadline of one repository's work (config, tarball, issue listing, writes), ms. Past it the
    * repository is abandoned (its client refuses further requests, so nothing more is written), its
@@ -155,6 +157,7 @@ export async function runScan(targets: AsyncIterable<ScanTarget> | Iterable<Scan
       log,
       ...(opts.watchCap !== undefined ? { watchCap: opts.watchCap } : {}),
       ...(opts.callBudget !== undefined ? { callBudget: opts.callBudget } : {}),
+      ...(opts.scansPerDay !== undefined ? { scansPerDay: opts.scansPerDay } : {}),
     });
     const loaded = project;
     try {

@@ -4,8 +4,6 @@
  * experiment, (de)activate a feature flag). Works over HTTP, a recording transport or a snapshot replay
  * (`snapshot.ts`; both refuse writes).
  */
-import { createHash } from "node:crypto";
-import pLimit, { type LimitFunction } from "p-limit";
 import type { ActivityEntry, DataFreshness, Experiment, ExposureResult, FeatureFlag, Metric, MetricResult } from "../model.js";
 import { PostHogConfigError, PostHogError, PostHogPaginationError, PostHogQueryPendingError } from "./errors.js";
 import {
@@ -26,6 +24,8 @@ import {
   queryStatusResponseSchema,
   queryStatusSchema,
 } from "./schemas.js";
+import { cacheNamespace, DEFAULT_CACHE_TTL, type CacheTtl, type ResponseCache } from "./cache.js";
+import { createMemoryLimiter, POSTHOG_BUDGET, sharedMemoryLimiter, type PostHogLimiter } from "./limiter.js";
 import type { PostHogSnapshot } from "./snapshot.js";
 import { snapshotTransport } from "./snapshot.js";
 import {
@@ -110,25 +110,22 @@ export function isOlderThan(freshness: DataFreshness | undefined, maxAgeHours: n
   return now.getTime() - Date.parse(freshness.computedAt) > maxAgeHours * 3_600_000;
 }
 
-/**
- * One lifecycle limiter per PostHog host + API key (+ concurrency), shared by every client of the process:
- * PostHog counts concurrent queries per team/key, and a query holds its slot while it runs in PostHog,
- * polls included — not only while its POST is open. Keys are hashed; the key itself is never stored.
- */
-const queryLimiters = new Map<string, LimitFunction>();
-/** Clients built on a ready transport share a limiter per transport. */
-const transportLimiters = new WeakMap<object, LimitFunction>();
+/** Clients built on a ready transport (no API key) share an in-memory limiter per transport. */
+const transportLimiters = new WeakMap<object, PostHogLimiter>();
 
-function queryLimiterFor(host: string, apiKey: string | undefined, transport: object, concurrency: number): LimitFunction {
-  if (apiKey === undefined) {
+/**
+ * The limiter of a client: the one given, else the process-wide in-memory one of host + key (PostHog
+ * counts per key; a query holds its slot while it runs in PostHog, polls included), else one per transport.
+ */
+function limiterFor(opts: PostHogClientOptions, host: string, transport: object, concurrency: number): PostHogLimiter {
+  if (opts.limiter) return opts.limiter;
+  const budget = { ...POSTHOG_BUDGET, queryConcurrency: concurrency };
+  if (opts.transport || opts.apiKey === undefined) {
     let l = transportLimiters.get(transport);
-    if (!l) transportLimiters.set(transport, (l = pLimit(concurrency)));
+    if (!l) transportLimiters.set(transport, (l = createMemoryLimiter("transport", budget)));
     return l;
   }
-  const id = `${host}|${createHash("sha256").update(apiKey).digest("hex").slice(0, 16)}|${concurrency}`;
-  let l = queryLimiters.get(id);
-  if (!l) queryLimiters.set(id, (l = pLimit(concurrency)));
-  return l;
+  return sharedMemoryLimiter(host, opts.apiKey, budget);
 }
 
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
@@ -157,8 +154,13 @@ export interface PostHogApi {
    * take their defaults; call {@link getExperiment} for the detail. Deleted experiments are excluded.
    */
   listExperiments(): Promise<Experiment[]>;
-  /** Full detail: `GET …/experiments/{id}/`. @throws PostHogNotFoundError for an unknown id. */
-  getExperiment(id: number): Promise<Experiment>;
+  /**
+   * Full detail: `GET …/experiments/{id}/`. With a `cache`, a cached detail is used only while its
+   * `updated_at` equals `opts.updatedAt` (the experiment list's, when given) and never with `opts.fresh`
+   * (writes: always read PostHog).
+   * @throws PostHogNotFoundError for an unknown id.
+   */
+  getExperiment(id: number, opts?: { updatedAt?: string | null; fresh?: boolean }): Promise<Experiment>;
   /**
    * Cumulative daily exposures per variant: `POST …/query/` with an `ExperimentExposureQuery` built from
    * `experiment.raw` (needs the embedded `feature_flag`, i.e. a detail or a list item that has it). A draft
@@ -234,8 +236,22 @@ export interface PostHogClientOptions {
   /** A transport to use instead of HTTP (recording / replay / tests). */
   transport?: Transport;
   retry?: PostHogRetryOptions;
-  /** Max queries in flight, ≤ 3 (PostHog's limit). Default 3. */
+  /** Max queries in flight, ≤ 3 (PostHog's limit). Default 3. Ignored when `limiter` is given. */
   queryConcurrency?: number;
+  /**
+   * The request budget shared with other clients of the same host + key ({@link PostHogLimiter}: query
+   * slots, per-minute budgets, `Retry-After` pauses), e.g. `createRedisLimiter` to share it between
+   * replicas. Default: the process-wide in-memory budget of host + key.
+   */
+  limiter?: PostHogLimiter;
+  /**
+   * Cache of list and detail reads ({@link ResponseCache}: `createMemoryCache()`, or `createRedisCache`
+   * to share it between replicas), keyed by host + project id. Default none (every call reads PostHog).
+   * This app's writes through the client invalidate what they change.
+   */
+  cache?: ResponseCache;
+  /** Lifetimes of cached reads ({@link DEFAULT_CACHE_TTL}). */
+  cacheTtl?: Partial<CacheTtl>;
   /** Per-attempt timeout, ms. Default 60 000. */
   timeoutMs?: number;
   /** Async query polling and deadline ({@link DEFAULT_ASYNC_QUERY}). */
@@ -264,11 +280,16 @@ export function createPostHogClient(opts: PostHogClientOptions): PostHogApi {
   if (!/^\d+$/.test(pid)) {
     throw new PostHogConfigError(`PostHog project id must be numeric, got "${pid}"`, ["POSTHOG_PROJECT_ID"]);
   }
+  const concurrency = Math.max(1, Math.min(MAX_QUERY_CONCURRENCY, Math.floor(opts.queryConcurrency ?? MAX_QUERY_CONCURRENCY)));
   let transport: Transport;
+  let limiter: PostHogLimiter;
   if (opts.transport) {
     transport = opts.transport;
+    limiter = limiterFor(opts, host, transport, concurrency);
   } else if (opts.apiKey) {
+    limiter = opts.limiter ?? sharedMemoryLimiter(host, opts.apiKey, { ...POSTHOG_BUDGET, queryConcurrency: concurrency });
     transport = createHttpTransport({
+      limiter,
       host,
       projectId: pid,
       apiKey: opts.apiKey,
@@ -288,8 +309,6 @@ export function createPostHogClient(opts: PostHogClientOptions): PostHogApi {
   let requestCount = 0;
   const base = `/api/projects/${pid}`;
   const queryPath = `${base}/query/`;
-  const concurrency = Math.max(1, Math.min(MAX_QUERY_CONCURRENCY, Math.floor(opts.queryConcurrency ?? MAX_QUERY_CONCURRENCY)));
-  const queryLimit = queryLimiterFor(host, opts.transport ? undefined : opts.apiKey, transport, concurrency);
   const asyncOpts = { ...DEFAULT_ASYNC_QUERY, ...opts.asyncQuery };
 
   const get = (path: string): Promise<unknown> => {
@@ -362,7 +381,7 @@ export function createPostHogClient(opts: PostHogClientOptions): PostHogApi {
     // settle within about `deadlineMs`, well inside the event's own deadline (PR_HANDLER_DEADLINE_MS), and
     // queries queued by an abandoned event give their turn up instead of holding slots other events need.
     const deadline = Date.now() + asyncOpts.deadlineMs;
-    return queryLimit(async () => {
+    return limiter.withQuerySlot(async () => {
       if (Date.now() >= deadline) return { done: false, queryId: null };
       const first = await submitAndWait({ query, refresh: "async" }, key, deadline);
       if (!first.done || fresh.maxAgeHours === undefined) return first;
@@ -377,6 +396,56 @@ export function createPostHogClient(opts: PostHogClientOptions): PostHogApi {
       if (!isOlderThan(freshness, fresh.maxAgeHours, fresh.now ?? new Date())) return first;
       opts.logger?.debug({ key, last_refresh: freshness?.computedAt ?? null }, "PostHog result older than allowed, forcing a refresh");
       return submitAndWait({ query, refresh: "force_async" }, key, deadline);
+    });
+  }
+
+  const cache = opts.cache;
+  const ttl = { ...DEFAULT_CACHE_TTL, ...opts.cacheTtl };
+  const ns = cacheNamespace(host, pid);
+  const ck = {
+    flags: (archived: boolean) => `${ns}:flags${archived ? "+archived" : ""}`,
+    experiments: `${ns}:experiments`,
+    experiment: (id: number) => `${ns}:experiment:${id}`,
+  };
+  /** Loads in flight per cache key, so concurrent events of this process share one PostHog read. */
+  const inflight = new Map<string, Promise<unknown>>();
+
+  /**
+   * `load()` through the cache: a cached JSON value that `valid` accepts, else a fresh load (shared with
+   * concurrent callers of the same key) stored for `ttlMs`. A cache that fails (Redis down) is logged and
+   * bypassed: PostHog is read instead.
+   */
+  async function cached<T>(key: string, ttlMs: number, load: () => Promise<T>, valid: (v: T) => boolean = () => true): Promise<T> {
+    if (!cache) return load();
+    try {
+      const hit = await cache.get(key);
+      if (hit !== undefined) {
+        const v = JSON.parse(hit) as T;
+        if (valid(v)) return v;
+      }
+    } catch (err) {
+      opts.logger?.warn({ err: err instanceof Error ? err.message : String(err) }, "PostHog read cache unavailable; reading PostHog");
+    }
+    let p = inflight.get(key) as Promise<T> | undefined;
+    if (!p) {
+      p = load().then(async (v) => {
+        await cache.set(key, JSON.stringify(v), ttlMs).catch((err: unknown) => {
+          opts.logger?.warn({ err: err instanceof Error ? err.message : String(err) }, "PostHog read cache unavailable; not cached");
+        });
+        return v;
+      });
+      const entry = p;
+      inflight.set(key, entry);
+      void entry.finally(() => inflight.get(key) === entry && inflight.delete(key)).catch(() => undefined);
+    }
+    return p;
+  }
+
+  /** Drops cached reads a write changed. */
+  async function invalidate(keys: string[]): Promise<void> {
+    if (!cache) return;
+    await cache.delete(keys).catch((err: unknown) => {
+      opts.logger?.warn({ err: err instanceof Error ? err.message : String(err) }, "PostHog read cache could not be invalidated");
     });
   }
 
@@ -412,6 +481,32 @@ export function createPostHogClient(opts: PostHogClientOptions): PostHogApi {
     return out;
   }
 
+  async function loadFlags(includeArchived: boolean): Promise<FeatureFlag[]> {
+    const items = await paginate(`${base}/feature_flags/?limit=100`, featureFlagSchema);
+    if (includeArchived) {
+      const seen = new Set(items.map(({ parsed }) => parsed.id));
+      for (const item of await paginate(`${base}/feature_flags/?archived=true&limit=100`, featureFlagSchema)) {
+        if (!seen.has(item.parsed.id)) items.push(item);
+        seen.add(item.parsed.id);
+      }
+    }
+    return items.filter(({ parsed }) => !parsed.deleted).map(({ parsed }) => normalizeFlag(parsed));
+  }
+
+  async function loadExperiments(): Promise<Experiment[]> {
+    const items = await paginate(`${base}/experiments/?limit=100`, experimentSchema);
+    return items
+      .filter(({ parsed }) => !parsed.deleted)
+      .map(({ parsed, original }) => normalizeExperiment(parsed, original));
+  }
+
+  async function loadExperiment(id: number): Promise<Experiment> {
+    const path = `${base}/experiments/${assertId(id, "experiment id")}/`;
+    const body = await get(path);
+    const parsed = parseWith(experimentSchema, body, `GET ${path}`);
+    return normalizeExperiment(parsed, body as Record<string, unknown>);
+  }
+
   const api: PostHogApi = {
     host,
     projectId: pid,
@@ -420,29 +515,22 @@ export function createPostHogClient(opts: PostHogClientOptions): PostHogApi {
     },
 
     async listFeatureFlags(listOpts = {}) {
-      const items = await paginate(`${base}/feature_flags/?limit=100`, featureFlagSchema);
-      if (listOpts.includeArchived) {
-        const seen = new Set(items.map(({ parsed }) => parsed.id));
-        for (const item of await paginate(`${base}/feature_flags/?archived=true&limit=100`, featureFlagSchema)) {
-          if (!seen.has(item.parsed.id)) items.push(item);
-          seen.add(item.parsed.id);
-        }
-      }
-      return items.filter(({ parsed }) => !parsed.deleted).map(({ parsed }) => normalizeFlag(parsed));
+      return cached(ck.flags(listOpts.includeArchived === true), ttl.listMs, () => loadFlags(listOpts.includeArchived === true));
     },
 
     async listExperiments() {
-      const items = await paginate(`${base}/experiments/?limit=100`, experimentSchema);
-      return items
-        .filter(({ parsed }) => !parsed.deleted)
-        .map(({ parsed, original }) => normalizeExperiment(parsed, original));
+      return cached(ck.experiments, ttl.listMs, loadExperiments);
     },
 
-    async getExperiment(id) {
-      const path = `${base}/experiments/${assertId(id, "experiment id")}/`;
-      const body = await get(path);
-      const parsed = parseWith(experimentSchema, body, `GET ${path}`);
-      return normalizeExperiment(parsed, body as Record<string, unknown>);
+    async getExperiment(id, detailOpts = {}) {
+      const load = () => loadExperiment(id);
+      if (detailOpts.fresh) {
+        const e = await load();
+        if (cache) await cache.set(ck.experiment(e.id), JSON.stringify(e), ttl.detailMs).catch(() => undefined);
+        return e;
+      }
+      const want = detailOpts.updatedAt;
+      return cached(ck.experiment(assertId(id, "experiment id")), ttl.detailMs, load, (e) => want === undefined || want === null || e.updatedAt === want);
     },
 
     async getExposures(experiment, fresh = {}) {
@@ -547,16 +635,24 @@ export function createPostHogClient(opts: PostHogClientOptions): PostHogApi {
         ...conclusionFields("shipVariant", body),
       };
       const path = `${base}/experiments/${id}/ship_variant/`;
-      const res = await write("POST", path, payload, shipVariantKey(path, body.variantKey));
-      return writtenExperiment(res, `POST ${path}`);
+      try {
+        const res = await write("POST", path, payload, shipVariantKey(path, body.variantKey));
+        return writtenExperiment(res, `POST ${path}`);
+      } finally {
+        await invalidate([ck.experiments, ck.experiment(id), ck.flags(false), ck.flags(true)]);
+      }
     },
 
     async endExperiment(experimentId, body) {
       const id = assertId(experimentId, "experiment id");
       const payload = conclusionFields("endExperiment", body);
       const path = `${base}/experiments/${id}/end/`;
-      const res = await write("POST", path, payload, endExperimentKey(path));
-      return writtenExperiment(res, `POST ${path}`);
+      try {
+        const res = await write("POST", path, payload, endExperimentKey(path));
+        return writtenExperiment(res, `POST ${path}`);
+      } finally {
+        await invalidate([ck.experiments, ck.experiment(id)]);
+      }
     },
 
     async setFeatureFlagActive(flagId, active) {
@@ -567,7 +663,15 @@ export function createPostHogClient(opts: PostHogClientOptions): PostHogApi {
         });
       }
       const path = `${base}/feature_flags/${id}/`;
-      const res = await write("PATCH", path, { active }, flagActiveKey(path, active));
+      let res: unknown;
+      try {
+        res = await write("PATCH", path, { active }, flagActiveKey(path, active));
+      } finally {
+        // Experiment details embed the flag: drop those the flag names (when PostHog returned it).
+        const ids = (res as { experiment_set?: unknown } | null | undefined)?.experiment_set;
+        const details = Array.isArray(ids) ? ids.filter((x): x is number => Number.isSafeInteger(x)).map(ck.experiment) : [];
+        await invalidate([ck.flags(false), ck.flags(true), ck.experiments, ...details]);
+      }
       if (res === null || res === undefined) return null;
       const parsed = featureFlagSchema.safeParse(res);
       if (!parsed.success) {

@@ -275,6 +275,7 @@ export function normalizeExperiment(e: RawExperiment, original: Record<string, u
     startDate: e.start_date ?? null,
     endDate: e.end_date ?? null,
     createdAt: e.created_at ?? null,
+    updatedAt: e.updated_at ?? null,
     archived: e.archived ?? false,
     conclusion: e.conclusion ?? null,
     statsMethod: sc?.method ?? DEFAULT_STATS_METHOD,

@@ -157,6 +157,7 @@ export const experimentSchema = z
     start_date: str.nullish(),
     end_date: str.nullish(),
     created_at: str.nullish(),
+    updated_at: str.nullish(),
     archived: z.boolean().nullish(),
     deleted: z.boolean().nullish(),
     conclusion: str.nullish(),

@@ -4,6 +4,7 @@
  */
 import ky, { HTTPError, TimeoutError } from "ky";
 import pLimit from "p-limit";
+import type { PostHogLimiter, RequestClass } from "./limiter.js";
 import {
   PostHogApprovalRequiredError,
   PostHogAuthError,
@@ -93,6 +94,12 @@ export interface HttpTransportOptions {
    */
   deadlineMs?: number;
   logger?: PostHogLogger;
+  /**
+   * The shared request budget ({@link PostHogLimiter}): every attempt waits for a token of its class
+   * ({@link requestClassOf}) and for any shared pause; a 429's `Retry-After` pauses the whole budget.
+   * Default none (the client passes its limiter).
+   */
+  limiter?: Pick<PostHogLimiter, "acquire" | "pause">;
   /** Custom fetch (tests); default global fetch. */
   fetch?: typeof globalThis.fetch;
 }
@@ -222,6 +229,45 @@ export function redirectTarget(
   }
   if (ctx.hop >= MAX_REDIRECTS) throw fail(`for the ${MAX_REDIRECTS + 1}th time in a row; it was not followed`);
   return target.href;
+}
+
+/**
+ * The budget class of a request (posthog-api.md §1): `POST …/query/` and its polls `GET …/query/{id}/`
+ * count against the query API's limit; everything else against the 480/min of the other endpoints.
+ */
+export function requestClassOf(path: string): RequestClass {
+  return /\/query\/(?:[^/]+\/)?$/.test(path.split("?")[0] ?? "") ? "query" : "other";
+}
+
+/**
+ * Milliseconds a `Retry-After` header asks to wait (delta-seconds or an HTTP date), or null when the header
+ * is absent or unreadable.
+ */
+export function retryAfterMs(header: string | null | undefined, now = Date.now()): number | null {
+  if (!header) return null;
+  const t = header.trim();
+  if (/^\d+(\.\d+)?$/.test(t)) return Number(t) * 1000;
+  const at = Date.parse(t);
+  return Number.isNaN(at) ? null : Math.max(0, at - now);
+}
+
+/** `p`, or a rejection with the signal's reason once `signal` aborts (a wait for the budget obeys the deadline). */
+function untilAborted<T>(p: Promise<T>, signal: AbortSignal): Promise<T> {
+  if (signal.aborted) return Promise.reject(signal.reason as Error);
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = () => reject(signal.reason as Error);
+    signal.addEventListener("abort", onAbort, { once: true });
+    p.then(
+      (v) => {
+        signal.removeEventListener("abort", onAbort);
+        resolve(v);
+      },
+      (e: unknown) => {
+        signal.removeEventListener("abort", onAbort);
+        reject(e as Error);
+      },
+    );
+  });
 }
 
 function isQueryPath(path: string): boolean {
@@ -414,8 +460,19 @@ export function createHttpTransport(opts: HttpTransportOptions): HttpTransport {
     ...(opts.fetch ? { fetch: opts.fetch } : {}),
   });
 
+  const limiter = opts.limiter;
+  /** Shares a 429's `Retry-After` with every client of the budget. */
+  const pauseFor = async (res: Response) => {
+    const ms = retryAfterMs(res.headers.get("retry-after"));
+    if (limiter && ms !== null && ms > 0) {
+      log?.warn({ retry_after_ms: ms }, "PostHog asked to wait (HTTP 429); pausing the shared budget");
+      await limiter.pause(ms);
+    }
+  };
+
   const send = async (req: TransportRequest): Promise<unknown> => {
     const endpoint = `${req.method} ${req.path}`;
+    const cls = requestClassOf(req.path);
     const write = req.write === true;
     const notRetried = write ? "; the write was not retried and may have been applied (check in PostHog before repeating it)" : "";
     let retries = 0;
@@ -445,11 +502,24 @@ export function createHttpTransport(opts: HttpTransportOptions): HttpTransport {
                   retry: {
                     methods: ["post", "patch"],
                     // 429: ky's default logic (status list, Retry-After, budget); anything else: no retry.
-                    shouldRetry: ({ error }) => (error instanceof HTTPError && error.response.status === 429 ? undefined : false),
+                    shouldRetry: async ({ error }) => {
+                      if (!(error instanceof HTTPError && error.response.status === 429)) return false;
+                      await pauseFor(error.response);
+                      return undefined;
+                    },
                   },
                 }
-              : {}),
+              : {
+                  // Every 429 pauses the shared budget at once (ky's own wait comes after this).
+                  retry: {
+                    shouldRetry: async ({ error }) => {
+                      if (error instanceof HTTPError && error.response.status === 429) await pauseFor(error.response);
+                      return undefined;
+                    },
+                  },
+                }),
             hooks: {
+              beforeRequest: limiter ? [async () => void (await untilAborted(limiter.acquire(cls), deadline.signal))] : [],
               beforeRetry: [
                 ({ error, retryCount }) => {
                   retries = retryCount;
@@ -477,6 +547,8 @@ export function createHttpTransport(opts: HttpTransportOptions): HttpTransport {
       if (err instanceof PostHogError) throw err;
       if (deadline.signal.aborted) throw deadlineError();
       if (err instanceof HTTPError) {
+        // The last 429 (retries spent) pauses the budget too.
+        if (err.response.status === 429) await pauseFor(err.response).catch(() => undefined);
         let body = "";
         try {
           body = await readBody(err.response, deadline.signal);
