@@ -5,7 +5,7 @@ export { ConstantTable, extractDefinitions, resolveUse, usePath } from "./consta
 export type { ConstantDefinition, DefinitionTier, LineList, Resolution } from "./constants.js";
 export { commentStart, scanLines, templateParts } from "./document.js";
 export type { DocumentLine, DocumentMatch, ScanLinesOptions } from "./document.js";
-export { buildReferenceIndex, keySetFingerprint, ReferenceIndexBuilder } from "./reference-index.js";
+export { buildReferenceIndex, keySetFingerprint, otherSdkCalls, ReferenceIndexBuilder } from "./reference-index.js";
 export type { ReferenceIndex } from "./reference-index.js";
 export {
   createFlagMatcher,

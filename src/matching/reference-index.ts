@@ -10,7 +10,8 @@
  * commit lives with the caller (`src/app/reference-index-cache.ts`).
  */
 import { ConstantTable, extractDefinitions } from "./constants.js";
-import { type FlagMatcher, lazyLines } from "./matcher.js";
+import { scanLines } from "./document.js";
+import { type FlagMatcher, type FlagReference, lazyLines } from "./matcher.js";
 
 /** What the index holds. */
 export interface ReferenceIndex {
@@ -27,6 +28,51 @@ export interface ReferenceIndex {
    * them (the repository scan does); absent otherwise.
    */
   references?: Map<string, { file: string; line: number }[]>;
+  /**
+   * SDK calls that evaluate each known key on the indexed branch, per file: key → file → count of
+   * references in an SDK call's key slot (`inSdkCall`: a literal key, or a constant defined in the same
+   * file or in a file read earlier). Absent in indexes built before this was counted. Feeds
+   * {@link otherSdkCalls} (issue 10 §2, `removes-last-exposure`).
+   */
+  sdkCalls?: Map<string, Map<string, number>>;
+}
+
+/**
+ * For each key, the SDK calls that stay on the base branch after a pull request: per file, the index's
+ * count minus the PR's removed SDK-call references of the key in that file (at least 0), plus the PR's
+ * added ones. Files the PR does not touch keep their count. The two sides are counted by the same
+ * `scanLines`, so a removed call is subtracted from its own file; a count that would go below 0 (the diff
+ * resolved a constant the index could not) stays 0.
+ *
+ * Limits: only SDK calls count (a key passed through an own wrapper, `useFlag("key")`, is not an
+ * evaluation the index can see), and a constant defined in a file the archive lists after its use is not
+ * resolved by the index (a call through it is missed, so the finding may still be reported).
+ *
+ * @param index the base commit's index (with `sdkCalls`)
+ * @param prRefs the PR's references ({@link FlagReference}s of `matchDiff`)
+ * @param keys the keys to count
+ * @returns key → remaining SDK calls (count ≥ 0); empty when the index has no `sdkCalls`
+ */
+export function otherSdkCalls(
+  index: ReferenceIndex,
+  prRefs: readonly Pick<FlagReference, "flagKey" | "file" | "side" | "inSdkCall">[],
+  keys: Iterable<string>,
+): Map<string, number> {
+  const out = new Map<string, number>();
+  if (!index.sdkCalls) return out;
+  for (const key of keys) {
+    const perFile = new Map(index.sdkCalls.get(key) ?? []);
+    let added = 0;
+    for (const r of prRefs) {
+      if (r.flagKey !== key || !r.inSdkCall) continue;
+      if (r.side === "added") added++;
+      else perFile.set(r.file, (perFile.get(r.file) ?? 0) - 1);
+    }
+    let total = added;
+    for (const n of perFile.values()) total += Math.max(0, n);
+    out.set(key, total);
+  }
+  return out;
 }
 
 /**
@@ -46,6 +92,7 @@ export function keySetFingerprint(keys: Iterable<string>): string {
 /** Builds a {@link ReferenceIndex} from file texts fed one at a time. */
 export class ReferenceIndexBuilder {
   private readonly table = new ConstantTable();
+  private readonly sdkCalls = new Map<string, Map<string, number>>();
   private files = 0;
   private chars = 0;
 
@@ -61,9 +108,20 @@ export class ReferenceIndexBuilder {
   add(file: string, text: string): void {
     this.files++;
     this.chars += text.length;
-    const only = this.matcher.candidateLines(text);
+    const starts: number[] = [];
+    const only = this.matcher.candidateLines(text, starts);
     if (only.length === 0) return;
     this.table.add(extractDefinitions(lazyLines(text), file, { only, accept: (k) => this.matcher.has(k) }));
+    // SDK calls of known keys, literal or through a constant the table knows by now (this file's included).
+    const found = scanLines(lazyLines(text, { lines: only, starts }), this.matcher, { file, candidates: only, constants: { repository: this.table } });
+    for (const line of found.values()) {
+      for (const m of line.references) {
+        if (!m.inSdkCall) continue;
+        let perFile = this.sdkCalls.get(m.key);
+        if (!perFile) this.sdkCalls.set(m.key, (perFile = new Map()));
+        perFile.set(file, (perFile.get(file) ?? 0) + 1);
+      }
+    }
   }
 
   /** The index (the builder can keep adding; a later call returns a later state). */
@@ -73,6 +131,7 @@ export class ReferenceIndexBuilder {
       filesIndexed: this.files,
       charsIndexed: this.chars,
       keySet: keySetFingerprint(this.matcher.keys),
+      sdkCalls: this.sdkCalls,
     };
   }
 }

@@ -27,6 +27,7 @@ import {
   type AutopilotState,
   type AutopilotStep,
 } from "../autopilot/rules.js";
+import type { Decision } from "../decision/index.js";
 import type { Finding } from "../detectors/index.js";
 import type { DesiredIssue, ManagedIssue, PlannedAction } from "../github/issues.js";
 import type { GitHubClient, Logger, RepoRef } from "../github/types.js";
@@ -48,6 +49,8 @@ export interface AutopilotEvaluation {
   step: AutopilotStep["step"];
   state: AutopilotState | null;
   condition: AutopilotCondition | null;
+  /** `decide()` on the evaluated data (the decision record of an action keeps it); null when not decided. */
+  decision: Decision | null;
   /** Why nothing is done now (blockers, stale data, refusal); plain text. */
   notes: string[];
 }
@@ -109,7 +112,7 @@ export async function evaluateAutopilot(input: AutopilotInput): Promise<{ evalua
     const notes: string[] = [];
     const hold = (why: string, experiment: Experiment) => {
       notes.push(why);
-      evaluations.push({ experimentId: id, experiment, step: "hold", state: previous, condition: null, notes });
+      evaluations.push({ experimentId: id, experiment, step: "hold", state: previous, condition: null, decision: null, notes });
       if (previous && issue?.open) desired.push({ dedupeKey: key, title: issue.title, body: stripMarkers(issue.body), labels: [...input.labels, "autopilot"] });
     };
     if (!project.watched.has(id)) {
@@ -118,7 +121,7 @@ export async function evaluateAutopilot(input: AutopilotInput): Promise<{ evalua
     }
     if (issue && !issue.open && issue.state?.closed_by !== "app" && previous?.status === "pending") {
       notes.push(`a person closed the autopilot issue #${issue.number}`);
-      evaluations.push({ experimentId: id, experiment: listed, step: "none", state: null, condition: null, notes });
+      evaluations.push({ experimentId: id, experiment: listed, step: "none", state: null, condition: null, decision: null, notes });
       continue;
     }
     const report = await analyzeExperiment(input.posthog, listed, config, now, log, { maxDataAgeHours: config.max_data_age_hours });
@@ -148,7 +151,7 @@ export async function evaluateAutopilot(input: AutopilotInput): Promise<{ evalua
       : [];
     notes.push(...blockers);
     const step = nextAutopilotStep(previous, id, result.condition, blockers, now, config.autopilot.confirm_after_hours);
-    evaluations.push({ experimentId: id, experiment: e, step: step.step, state: step.state, condition: result.condition, notes });
+    evaluations.push({ experimentId: id, experiment: e, step: step.step, state: step.state, condition: result.condition, decision: report.decision, notes });
     if (step.state && result.condition) {
       const url = experimentUrl(project.host, project.projectId, id);
       desired.push({

@@ -12,6 +12,7 @@ import { silentLogger } from "../github/types.js";
 import {
   createFlagMatcher,
   matchDiff,
+  otherSdkCalls,
   type ChangedLine,
   type DiffMatches,
   type FlagMatcher,
@@ -106,9 +107,11 @@ export interface AnalyzeInput {
    */
   otherReferences?: ReadonlyMap<string, number>;
   /**
-   * Loads the repository's reference index (definitions of flag constants on the base branch), called
-   * only when the diff uses a constant in an SDK call's key slot that the diff itself does not define.
-   * A failure is logged and the analysis goes on without it.
+   * Loads the repository's reference index (definitions of flag constants and SDK calls per file on the
+   * base branch), called at most once and only when the diff uses a constant in an SDK call's key slot that
+   * the diff itself does not define, or removes every reference it shows to the flag of a running or paused
+   * experiment (then, without `otherReferences`, they are computed from the index: `otherSdkCalls`). A
+   * failure is logged and the analysis goes on without it.
    */
   loadReferenceIndex?: (matcher: FlagMatcher) => Promise<ReferenceIndex | null>;
 }
@@ -137,14 +140,21 @@ export async function analyzePullRequest(input: AnalyzeInput): Promise<PullReque
   const matcher = createFlagMatcher(flags.map((f) => f.key));
   const unresolved = new Set<string>();
   let matches = matchDiff(input.lines, matcher, { ignorePaths: config.ignore_paths, onUnresolved: (e) => unresolved.add(e) });
+  // The repository index is loaded at most once per analysis, and only when needed (PR events stay cheap).
+  let indexLoad: Promise<ReferenceIndex | null> | null = null;
+  const repositoryIndex = (why: string): Promise<ReferenceIndex | null> =>
+    (indexLoad ??= (async () => {
+      try {
+        return (await input.loadReferenceIndex?.(matcher)) ?? null;
+      } catch (err) {
+        log.warn({ err: err instanceof Error ? err.message : String(err), why }, "repository reference index unavailable; the diff alone decides");
+        return null;
+      }
+    })());
   if (unresolved.size > 0 && input.loadReferenceIndex) {
     // A constant defined outside the diff (`useFeatureFlagEnabled(FLAGS.NEW_CHECKOUT)`): ask the repository.
-    try {
-      const repositoryIndex = await input.loadReferenceIndex(matcher);
-      if (repositoryIndex) matches = matchDiff(input.lines, matcher, { ignorePaths: config.ignore_paths, repositoryIndex });
-    } catch (err) {
-      log.warn({ err: err instanceof Error ? err.message : String(err), unresolved: [...unresolved].slice(0, 5) }, "repository reference index unavailable; constants resolved within the diff only");
-    }
+    const index = await repositoryIndex(`unresolved constants ${[...unresolved].slice(0, 5).join(", ")}`);
+    if (index) matches = matchDiff(input.lines, matcher, { ignorePaths: config.ignore_paths, repositoryIndex: index });
   }
   const flagByKey = new Map(flags.map((f) => [f.key, f]));
   const referenced = matches.flags.filter((f) => flagByKey.has(f.flagKey));
@@ -173,10 +183,18 @@ export async function analyzePullRequest(input: AnalyzeInput): Promise<PullReque
   log.debug({ matched: experiments.length, analysed: selected.length }, "experiments matched by flag key");
 
   const removedKeys = new Set(referenced.filter((f) => f.status === "removed").map((f) => f.flagKey));
+  let otherReferences = input.otherReferences;
+  const removedLive = [...removedKeys].filter((k) => experiments.some((e) => e.flagKey === k && (e.status === "running" || e.status === "paused")));
+  if (otherReferences === undefined && removedLive.length > 0 && input.loadReferenceIndex) {
+    // The diff removes every reference it shows to a running experiment's flag: does other code on the base
+    // branch still evaluate it? (issue 10 §2; the rule is `otherSdkCalls`)
+    const index = await repositoryIndex(`removes references of ${removedLive.slice(0, 5).join(", ")}`);
+    if (index?.sdkCalls) otherReferences = otherSdkCalls(index, matches.references, removedKeys);
+  }
   const reports = await Promise.all(
     selected.map((summary) => analyzeExperiment(posthog, summary, config, now, log)),
   );
-  const stillReferenced = (key: string) => (input.otherReferences?.get(key) ?? 0) > 0;
+  const stillReferenced = (key: string) => (otherReferences?.get(key) ?? 0) > 0;
   for (const r of reports) {
     r.removesFlagCode = removedKeys.has(r.flagKey) && !stillReferenced(r.flagKey);
     r.references = matches.references.filter((m) => m.flagKey === r.flagKey);
@@ -197,7 +215,7 @@ export async function analyzePullRequest(input: AnalyzeInput): Promise<PullReque
     lines: input.lines,
     matches,
     experiments: detailed,
-    ...(input.otherReferences ? { otherReferences: input.otherReferences } : {}),
+    ...(otherReferences ? { otherReferences } : {}),
   });
   return {
     ...base,

@@ -9,6 +9,7 @@
  * the folder on the default branch. Each checkpoint fires once (the store keeps the fired days; comments on
  * the record's pull request carry a marker and are posted once).
  */
+import type { AutopilotAction } from "../autopilot/rules.js";
 import type { Config } from "../config/schema.js";
 import type { Decision } from "../decision/index.js";
 import {
@@ -51,6 +52,7 @@ import {
   type RecordSummary,
 } from "../records/record.js";
 import { decide } from "../decision/index.js";
+import { DeadlineExceededError } from "../deadline.js";
 import { metricsToQuery } from "./pull-request.js";
 
 /** Where the records go and who writes them. */
@@ -236,6 +238,67 @@ export async function recordConcludedExperiments(target: RecordTarget, store: Re
     }
   }
   pruneRecordStore(store, cfg, opts.now);
+  return out;
+}
+
+/** What {@link recordAutopilotActions} did for one autopilot write. */
+export interface AutopilotRecordResult {
+  experimentId: number;
+  outcome: RecordOutcome | { kind: "failed"; error: string };
+  /** The dashboard issue the store was saved into (outcome `dashboard`), else null. */
+  dashboard: number | null;
+}
+
+/**
+ * The decision records of the autopilot's writes in one scan, as a confirmed `/experiment rollback|promote`
+ * writes one: `decidedBy: {kind: "autopilot", action, rule}` where `rule` is the decision rule that fired
+ * (`decide()`'s first reason, e.g. `guardrail-regression`; `autopilot.expire_after_days` for an expiry).
+ * Only applied writes get a record (a failed write did not conclude the experiment; if it went through
+ * after all, the next scan records the conclusion PostHog then shows). A record kept on the dashboard is
+ * saved there at once with {@link saveRecordStore} (the issues were already reconciled in this scan).
+ * Throws only the repository's DeadlineExceededError: any other failure of one record is logged and returned, and the next scan records the experiment
+ * from PostHog's conclusion (the autopilot writes one).
+ *
+ * @param actions the scan's autopilot writes ({@link AutopilotAction}, ISO `at`)
+ * @param evaluated per experiment id, the experiment and `decide()` the autopilot acted on
+ */
+export async function recordAutopilotActions(
+  target: RecordTarget,
+  store: RecordStore,
+  actions: readonly AutopilotAction[],
+  evaluated: ReadonlyMap<number, { experiment: Experiment; decision: Decision | null }>,
+  opts: { labels: string[]; now: Date },
+): Promise<AutopilotRecordResult[]> {
+  const out: AutopilotRecordResult[] = [];
+  if (!target.config.records.enabled) return out;
+  for (const action of actions) {
+    if (action.outcome !== "applied") continue;
+    const seen = evaluated.get(action.experimentId);
+    if (!seen) continue;
+    const rule = action.kind === "expire" ? "autopilot.expire_after_days" : (seen.decision?.reasons[0]?.rule ?? null);
+    try {
+      const outcome = await writeDecisionRecord(
+        target,
+        store,
+        { ...seen.experiment, endDate: seen.experiment.endDate ?? action.at },
+        seen.decision,
+        {
+          experimentId: action.experimentId,
+          decidedBy: { kind: "autopilot", action: action.kind, rule },
+          shippedVariant: action.kind === "expire" ? null : action.variant,
+          outcome: action.conclusion,
+          at: action.at,
+        },
+      );
+      const dashboard = outcome.kind === "dashboard" ? await saveRecordStore(target, store, opts) : null;
+      out.push({ experimentId: action.experimentId, outcome, dashboard });
+    } catch (err) {
+      if (err instanceof DeadlineExceededError) throw err;
+      const error = (err as Error).message;
+      target.log.warn({ experiment_id: action.experimentId, err: error }, "decision record of the autopilot action not written; the next scan writes it");
+      out.push({ experimentId: action.experimentId, outcome: { kind: "failed", error }, dashboard: null });
+    }
+  }
   return out;
 }
 

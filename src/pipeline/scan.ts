@@ -27,8 +27,15 @@ import { parseAutopilotKey, type AutopilotAction } from "../autopilot/rules.js";
 import { autopilotActive, evaluateAutopilot, runAutopilotActions } from "./autopilot.js";
 import { guardOctokit } from "../github/deadline.js";
 import { experimentUrl } from "../render/links.js";
-import { parseRecordStore } from "../render/decision-record.js";
-import { dashboardRecordsSection, recordConcludedExperiments, type ScanRecordsResult } from "./records.js";
+import { parseRecordStore, type RecordStore } from "../render/decision-record.js";
+import {
+  dashboardRecordsSection,
+  recordAutopilotActions,
+  recordConcludedExperiments,
+  type AutopilotRecordResult,
+  type RecordTarget,
+  type ScanRecordsResult,
+} from "./records.js";
 
 /** An Octokit with REST methods and @probot/octokit-plugin-config (Probot's has it built in). */
 export type ScanOctokit = GitHubClient & ConfigApi;
@@ -66,7 +73,10 @@ export interface ScanOptions {
    * only where the repository opted in (`autopilot:`). Default false.
    */
   writesAllowed?: boolean;
-  /** Called after each autopilot write (applied or failed), e.g. to write a decision record. */
+  /**
+   * Called after each autopilot write (applied or failed), after the scan wrote its decision record (when
+   * `records.enabled`; see `RepositoryScanResult.autopilotRecords`).
+   */
   onAutopilotAction?: (action: AutopilotAction, repository: string) => void | Promise<void>;
 }
 
@@ -84,6 +94,8 @@ export interface RepositoryScanResult {
   autopilotEvaluations: { experimentId: number; step: string; notes: string[] }[];
   /** Decision records written or found, and holdout checkpoints fired (absent when records are off). */
   records?: ScanRecordsResult;
+  /** Decision records of this scan's applied autopilot writes (absent when records are off or nothing was written). */
+  autopilotRecords?: AutopilotRecordResult[];
   /** A failure confined to this repository (the scan went on with the others). */
   error: string | null;
 }
@@ -211,14 +223,17 @@ async function scanOneRepository(
     .filter((i) => i.key === DASHBOARD_KEY)
     .sort((a, b) => Number(b.open) - Number(a.open) || b.number - a.number)[0];
   let records: string | undefined;
+  let recordsAt: { target: RecordTarget; store: RecordStore } | null = null;
   if (config.records.enabled && opts.dryRun !== true) {
     const store = parseRecordStore(dashboard?.body);
     const links = (id: number) => ({ experimentUrl: experimentUrl(project.host, project.projectId, id) });
     let base: Promise<string> | null = scanRef === null ? null : Promise.resolve(scanRef);
     const defaultBranch = () => (base ??= octokit.rest.repos.get({ owner: repo.owner, repo: repo.repo }).then((r) => r.data.default_branch));
+    const recordTarget: RecordTarget = { octokit, repo, config, base: defaultBranch, botLogin: opts.botLogin, links, log };
+    recordsAt = { target: recordTarget, store };
     try {
       result.records = await recordConcludedExperiments(
-        { octokit, repo, config, base: defaultBranch, botLogin: opts.botLogin, links, log },
+        recordTarget,
         store,
         {
           posthog: opts.posthog,
@@ -285,6 +300,14 @@ async function scanOneRepository(
       capture: opts.capture ?? null,
       log,
     });
+    if (recordsAt && result.autopilot.length > 0) {
+      // Like a confirmed `/experiment rollback`: one decision record per applied write, naming the autopilot.
+      const evaluated = new Map(autopilot.evaluations.map((e) => [e.experimentId, { experiment: e.experiment, decision: e.decision }]));
+      result.autopilotRecords = await recordAutopilotActions(recordsAt.target, recordsAt.store, result.autopilot, evaluated, {
+        labels: config.reports.labels,
+        now: opts.now,
+      });
+    }
     for (const action of result.autopilot) {
       try {
         await opts.onAutopilotAction?.(action, result.repository);

@@ -48,7 +48,7 @@ export function renderUsage(ctx: Pick<ReplyContext, "marker" | "line">, problem:
   if (problem) lines.push(`⚠️ ${escapeMarkdown(problem)}`, "");
   lines.push("**Usage**", "", ...USAGE.map((u) => `- ${code(u)}`), "");
   lines.push(
-    `<sub>Anyone can ask for status and analysis. Promote, rollback, ack and snooze need write access to this repository; promote and rollback change PostHog only after \`--confirm\` within ${CONFIRM_WINDOW_MINUTES} minutes.</sub>`,
+    `<sub>Anyone can ask for status and analysis. Promote, rollback, ack, snooze and autopilot off|on need write access to this repository; promote and rollback change PostHog only after \`--confirm\` within ${CONFIRM_WINDOW_MINUTES} minutes.</sub>`,
   );
   return finish(lines);
 }

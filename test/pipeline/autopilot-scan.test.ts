@@ -11,6 +11,7 @@ import { startFakePostHog, type FakePostHog, type FakeProject } from "../../src/
 import { runScan, type ScanResult, type ScanTarget } from "../../src/pipeline/scan.js";
 import { createPostHogClient } from "../../src/posthog/index.js";
 import type { FindingCapture } from "../../src/posthog/capture.js";
+import { parseRecordStore } from "../../src/render/decision-record.js";
 
 const NOW = new Date("2026-11-20T12:00:00Z");
 const H = 3_600_000;
@@ -145,6 +146,42 @@ class FakeRepo {
   }
   records(): Comment[] {
     return this.comments.filter((c) => c.body.includes("autopilot-record"));
+  }
+  /** Decision-record pull requests opened (title, head, the files' blob contents). */
+  pulls: { number: number; title: string; head: string; body: string; blobs: string[] }[] = [];
+  /**
+   * Accept decision-record pull requests: the Git data API (ref → commit → blobs → tree → commit → ref) and
+   * `pulls.create`, with the shapes of test/pipeline/records-scan.test.ts; the records folder is absent.
+   */
+  acceptRecordPullRequests(): this {
+    const base = `/repos/${OWNER}/${REPO}`;
+    const scope = nock(GH).persist();
+    let blobs: string[] = [];
+    scope.get(`${base}/pulls`).query(true).reply(200, (u) => {
+      const head = new URL(u, GH).searchParams.get("head") ?? "";
+      return this.pulls
+        .filter((p) => `${OWNER}:${p.head}` === head)
+        .map((p) => ({ number: p.number, state: "open", merged_at: null, head: { sha: `sha-${p.number}`, ref: p.head } }));
+    });
+    scope.get(base).reply(200, { default_branch: "main", full_name: `${OWNER}/${REPO}` });
+    scope.get(/\/repos\/acme\/shop\/contents\/docs%2Fexperiments/).query(true).reply(404, { message: "Not Found" });
+    scope.get(`${base}/git/ref/heads%2Fmain`).reply(200, { ref: "refs/heads/main", object: { sha: "aaa111", type: "commit" } });
+    scope.get(`${base}/git/commits/aaa111`).reply(200, { sha: "aaa111", tree: { sha: "tree000" } });
+    scope.post(`${base}/git/blobs`).reply(201, (_u, b: any) => {
+      blobs.push(b.content);
+      return { sha: `blob${blobs.length}` };
+    });
+    scope.post(`${base}/git/trees`).reply(201, { sha: "tree111" });
+    scope.post(`${base}/git/commits`).reply(201, { sha: "ccc222" });
+    scope.post(`${base}/git/refs`).reply(201, (_u, b: any) => ({ ref: b.ref, object: { sha: b.sha } }));
+    scope.post(`${base}/pulls`).reply(201, (_u, b: any) => {
+      const pr = { number: 500 + this.pulls.length, title: b.title, head: b.head, body: b.body, blobs };
+      blobs = [];
+      this.pulls.push(pr);
+      this.log.push(`record pull request #${pr.number}`);
+      return { number: pr.number };
+    });
+    return this;
   }
 }
 
@@ -322,6 +359,56 @@ describe("autopilot announcements", () => {
     expect(events).toEqual([
       expect.objectContaining({ kind: "autopilot", action: "rollback", outcome: "applied", experiment_id: 301, variant: "control", conclusion: "lost", repository: "acme/shop" }),
     ]);
+  });
+});
+
+describe("autopilot decision records", () => {
+  it("a confirmed autopilot rollback leads to exactly one decision-record pull request naming the autopilot", async () => {
+    const ph = await posthogFor([REGRESSION]);
+    const gh = new FakeRepo(ROLLBACK_ON).acceptRecordPullRequests();
+    await scan(ph, NOW);
+    expect(gh.pulls).toEqual([]);
+    const second = await scan(ph, new Date(NOW.getTime() + 7 * H));
+    expect(ph.writes).toHaveLength(1);
+    expect(second.repositories[0]!.autopilotRecords).toEqual([{ experimentId: 301, outcome: { kind: "pull_request", pullRequest: 500 }, dashboard: null }]);
+    expect(gh.pulls).toHaveLength(1);
+    const pr = gh.pulls[0]!;
+    expect(pr).toMatchObject({ title: "Decision record: Risky checkout (experiment 301)", head: "experiment-hygiene/record-301" });
+    const [recordText] = pr.blobs;
+    expect(recordText).toMatch(/\| Decided by \| the app's autopilot \(rollback, rule `(kill-regression|significant-regression|guardrail-regression)`\)/);
+    expect(recordText).toContain("| Decision | **Roll back to `control`** · PostHog conclusion `lost` |");
+    // After the write: the record comment on the autopilot issue, then the decision-record pull request.
+    expect(gh.log.indexOf("record pull request #500")).toBeGreaterThan(gh.log.findIndex((l) => l.endsWith("record")));
+    // Later scans (the experiment now concluded in PostHog) find the pull request and open no second one.
+    await scan(ph, new Date(NOW.getTime() + 30 * H));
+    await scan(ph, new Date(NOW.getTime() + 60 * H));
+    expect(gh.pulls).toHaveLength(1);
+    expect(ph.writes).toHaveLength(1);
+  });
+
+  it("records.mode: dashboard keeps the autopilot's record in the dashboard at once, and once", async () => {
+    const ph = await posthogFor([REGRESSION]);
+    const gh = new FakeRepo(yaml("  rollback: true", "records:\n  mode: dashboard\n"));
+    await scan(ph, NOW);
+    const second = await scan(ph, new Date(NOW.getTime() + 7 * H));
+    const dashboard = gh.issues.find((i) => i.labels.includes("dashboard"))!;
+    expect(second.repositories[0]!.autopilotRecords).toEqual([{ experimentId: 301, outcome: { kind: "dashboard", note: null }, dashboard: dashboard.number }]);
+    expect(dashboard.body).toMatch(/\| Decided by \| the app's autopilot \(rollback, rule `/);
+    expect(parseRecordStore(dashboard.body).get(301)?.summary.conclusion.decidedBy).toMatchObject({ kind: "autopilot", action: "rollback" });
+    await scan(ph, new Date(NOW.getTime() + 30 * H));
+    const after = parseRecordStore(gh.issues.find((i) => i.labels.includes("dashboard"))!.body);
+    expect([...after.keys()]).toEqual([301]);
+    expect(after.get(301)?.summary.conclusion.decidedBy.kind).toBe("autopilot");
+  });
+
+  it("with records.enabled: false the autopilot writes no record", async () => {
+    const ph = await posthogFor([REGRESSION]);
+    const gh = new FakeRepo(yaml("  rollback: true", "records:\n  enabled: false\n")).acceptRecordPullRequests();
+    await scan(ph, NOW);
+    const second = await scan(ph, new Date(NOW.getTime() + 7 * H));
+    expect(ph.writes).toHaveLength(1);
+    expect(second.repositories[0]!.autopilotRecords).toBeUndefined();
+    expect(gh.pulls).toEqual([]);
   });
 });
 
