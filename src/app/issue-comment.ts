@@ -35,7 +35,7 @@ import {
 import { listManagedIssues, parseIssueKey, type ManagedIssue } from "../github/issues.js";
 import { autopilotKey, parseAutopilotKey } from "../autopilot/rules.js";
 import { renderAutopilotSwitch } from "../render/autopilot.js";
-import { fetchPullRequestChanges } from "../github/pull-request-changes.js";
+import { fetchPullRequestChanges } from "../pipeline/pull-request-changes.js";
 import { ConfigReadError, loadRepoConfig, webOrigin } from "../github/repo-config.js";
 import type { Logger, RepoRef } from "../github/types.js";
 import type { Experiment } from "../model.js";

@@ -10,7 +10,7 @@
  */
 import type { Context } from "probot";
 import { recordCodeChangeInDashboard } from "../github/code-changes.js";
-import { fetchPullRequestChanges } from "../github/pull-request-changes.js";
+import { fetchPullRequestChanges } from "../pipeline/pull-request-changes.js";
 import { ConfigReadError, loadRepoConfig, webOrigin } from "../github/repo-config.js";
 import { createFlagMatcher, matchDiff } from "../matching/index.js";
 import { PostHogError } from "../posthog/errors.js";
