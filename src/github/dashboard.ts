@@ -11,7 +11,8 @@ export interface DashboardEdit {
   botLogin: string;
   /** The report labels (`reports.labels`); the first is the common label used to list issues. */
   labels: string[];
-  now: Date;
+  /** When a new dashboard is created (its `first_seen`); only read when `initial` is set. */
+  now?: Date;
   /** The app's issues when the caller already listed them (saves the listing). */
   managed?: ManagedIssue[];
   /** The new body for a dashboard body, or null to leave it as it is (nothing is written). */
@@ -54,7 +55,7 @@ export async function editDashboard(octokit: GitHubClient, repo: RepoRef, opts: 
   }
   const edited = opts.initial === null ? null : opts.edit(opts.initial);
   if (edited === null) return { dashboardIssue: null, written: false, managed };
-  const body = renderIssueBody({ dedupeKey: "dashboard", body: edited }, { first_seen: opts.now.toISOString() });
+  const body = renderIssueBody({ dedupeKey: "dashboard", body: edited }, { first_seen: (opts.now ?? new Date()).toISOString() });
   const { data } = await octokit.rest.issues.create({
     ...repo,
     title: "Experiment hygiene dashboard",

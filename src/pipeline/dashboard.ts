@@ -74,7 +74,6 @@ export async function removeAcknowledgement(
   const written = await editDashboard(octokit, repo, {
     botLogin: opts.botLogin,
     labels: opts.labels,
-    now: new Date(),
     edit: (body) => {
       const store = parseAcknowledgements(body);
       return store.delete(opts.key) ? withAcknowledgementsMarker(body, store) : null;
