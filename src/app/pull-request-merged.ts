@@ -9,8 +9,8 @@
  * and nothing is written.
  */
 import type { Context } from "probot";
-import { recordCodeChangeInDashboard } from "../github/code-changes.js";
-import { fetchPullRequestChanges } from "../github/pull-request-changes.js";
+import { recordCodeChangeInDashboard } from "../pipeline/dashboard.js";
+import { fetchPullRequestChanges } from "../pipeline/pull-request-changes.js";
 import { ConfigReadError, loadRepoConfig, webOrigin } from "../github/repo-config.js";
 import { createFlagMatcher, matchDiff } from "../matching/index.js";
 import { PostHogError } from "../posthog/errors.js";

@@ -13,7 +13,7 @@
 import type { Context } from "probot";
 import { formatProblem } from "../config/load.js";
 import { ConfigReadError, loadRepoConfig, webOrigin } from "../github/repo-config.js";
-import { fetchPullRequestChanges } from "../github/pull-request-changes.js";
+import { fetchPullRequestChanges } from "../pipeline/pull-request-changes.js";
 import { upsertStickyComment } from "../github/sticky-comment.js";
 import { publishCheckRun, type CheckRunContent } from "../github/check-run.js";
 import { analyzeAcrossProjects } from "../pipeline/projects.js";

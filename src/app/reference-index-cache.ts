@@ -7,7 +7,7 @@
  * PostHog builds a new index. Only commit shas are cached (a branch name moves). Concurrent loads of the
  * same key share one download.
  */
-import { scanRepository, type ScanTarballOptions } from "../github/repository-scan.js";
+import { scanRepository, type ScanTarballOptions } from "../pipeline/repository-scan.js";
 import type { GitHubClient, Logger, RepoRef } from "../github/types.js";
 import { type FlagMatcher, keySetFingerprint, type ReferenceIndex, ReferenceIndexBuilder } from "../matching/index.js";
 

@@ -13,7 +13,7 @@
  */
 import { createReadStream, statSync } from "node:fs";
 import { performance } from "node:perf_hooks";
-import { scanTarball } from "../github/repository-scan.js";
+import { scanTarball } from "../pipeline/repository-scan.js";
 import { createFlagMatcher, ReferenceIndexBuilder, type ReferenceIndex } from "../matching/index.js";
 import { syntheticKeys } from "./matcher.js";
 

@@ -13,7 +13,8 @@
  * scheduled issues) and §10 (limits).
  */
 import type { RestEndpointMethodTypes } from "@octokit/rest";
-import { fitBody, formatCount, formatPValue, GITHUB_BODY_LIMIT, marker } from "../render/markdown.js";
+import { formatCount, formatPValue } from "../format.js";
+import { fitBody, GITHUB_BODY_LIMIT, marker } from "../util/markers.js";
 import type { GitHubClient, Logger, RepoRef } from "./types.js";
 import { silentLogger } from "./types.js";
 

@@ -6,20 +6,27 @@
  * paginated files list (`pulls.listFiles`, at most 3,000 files) and each file's `patch` are used instead.
  * Files that come without a `patch` (huge or binary) are counted as truncated.
  */
-import { changedLinesFromDiff, changedLinesFromPatches, type ChangedLine } from "../matching/index.js";
+import type { RestEndpointMethodTypes } from "@octokit/rest";
 import type { GitHubClient, Logger, RepoRef } from "./types.js";
 import { silentLogger } from "./types.js";
 
-/** The changed lines of a PR and how they were obtained. */
-export interface PullRequestChanges {
-  lines: ChangedLine[];
-  /** `diff` (complete) or `files` (the per-file fallback). */
-  source: "diff" | "files";
-  /** Files whose changes could not be read (no `patch` in the files list); empty when complete. */
-  skippedFiles: string[];
-  /** True when GitHub's 3,000-file cap on the files list may have cut the list. */
-  fileListCapped: boolean;
-}
+/** One `pulls.listFiles` entry (`filename`, `status`, `patch` when GitHub gives the text, `changes`…). */
+export type PullRequestFile = RestEndpointMethodTypes["pulls"]["listFiles"]["response"]["data"][number];
+
+/**
+ * A PR's changes as GitHub gave them, unparsed: the unified diff text, or the per-file patches of the
+ * files list (the fallback). Turning them into changed lines is the caller's (`src/pipeline/pull-request-changes.ts`).
+ */
+export type PullRequestDiff =
+  | { source: "diff"; diff: string; skippedFiles: string[]; fileListCapped: false }
+  | {
+      source: "files";
+      files: PullRequestFile[];
+      /** Files whose changes could not be read (no `patch` in the files list). */
+      skippedFiles: string[];
+      /** True when GitHub's 3,000-file cap on the files list may have cut the list. */
+      fileListCapped: boolean;
+    };
 
 /** Octokit's RequestError, structurally. */
 interface HttpError {
@@ -37,19 +44,20 @@ export function isDiffTooLarge(err: unknown): boolean {
 }
 
 /**
- * Fetch the changed lines of a pull request.
+ * Fetch the changes of a pull request: the diff, or on GitHub's too-large answer the files list with each
+ * file's patch. One `pulls.get` (diff media type), then on 406 the paginated `pulls.listFiles` (100 a page).
  *
  * @throws Octokit's RequestError for anything other than the too-large answer.
  */
-export async function fetchPullRequestChanges(
+export async function fetchPullRequestDiff(
   octokit: GitHubClient,
   ref: RepoRef & { pull_number: number },
   log: Logger = silentLogger,
-): Promise<PullRequestChanges> {
+): Promise<PullRequestDiff> {
   try {
     const res = await octokit.rest.pulls.get({ ...ref, mediaType: { format: "diff" } });
     const diff = res.data as unknown as string;
-    return { lines: changedLinesFromDiff(diff), source: "diff", skippedFiles: [], fileListCapped: false };
+    return { source: "diff", diff, skippedFiles: [], fileListCapped: false };
   } catch (err) {
     if (!isDiffTooLarge(err)) throw err;
     log.info({ pull_number: ref.pull_number }, "diff too large for the diff endpoint; reading the files list");
@@ -57,8 +65,8 @@ export async function fetchPullRequestChanges(
   const files = await octokit.paginate(octokit.rest.pulls.listFiles, { ...ref, per_page: 100 });
   const skippedFiles = files.filter((f) => !f.patch && f.changes > 0).map((f) => f.filename);
   return {
-    lines: changedLinesFromPatches(files),
     source: "files",
+    files,
     skippedFiles,
     fileListCapped: files.length >= 3000,
   };

@@ -3,15 +3,16 @@
  *
  * One `GET /repos/{owner}/{repo}/tarball/{ref}` (302 → codeload) instead of thousands of contents calls;
  * the `.tar.gz` is streamed through `node:zlib` gunzip and tar-stream's extractor, one entry at a time, and
- * each text file goes through the same matcher as PR diffs (`scanText` from `src/matching/`). At most one
+ * each text file goes to the caller's {@link FileScanner} (the flag-key matcher of PR diffs, wired in
+ * `src/pipeline/repository-scan.ts`; this adapter knows nothing of flags). At most one
  * file (≤ `maxFileBytes`) is held in memory at a time; the archive itself is never buffered when Octokit
  * hands back the response body as a stream (see {@link scanRepository}).
  *
  * What is skipped (flag-references.md §1, LaunchDarkly ld-find-code-refs `search/files.go`):
  * - dotfiles and dot-folders, except `.github` (workflows reference flags), and `node_modules/`, `vendor/`
  *   at any depth — reason "ignored" (a skipped folder is listed once, as `dir/`);
- * - `ignorePaths` globs (the matcher's own {@link ignoreMatcher}, the same semantics as for diff paths) —
- *   "ignored";
+ * - paths the scanner's `ignored` predicate rejects (the `ignorePaths` globs, same semantics as for diff
+ *   paths) — "ignored";
  * - files larger than `maxFileBytes` (default 1 MiB) — "too-large";
  * - binary files: a NUL byte in the first 8,000 bytes (git's `buffer_is_binary`, `xdiff-interface.c`,
  *   `FIRST_FEW_BYTES`) — "binary";
@@ -26,9 +27,19 @@ import { pipeline } from "node:stream/promises";
 import type { ReadableStream as WebReadableStream } from "node:stream/web";
 import { createGunzip } from "node:zlib";
 import tar from "tar-stream";
-import { createFlagMatcher, ignoreMatcher, scanText, type FlagMatcher } from "../matching/index.js";
 import type { GitHubClient, Logger, RepoRef } from "./types.js";
 import { silentLogger } from "./types.js";
+
+/**
+ * What the scan does with each file, supplied by the caller: find references in a file's text, and say
+ * which paths to skip. `src/pipeline/repository-scan.ts` builds one from the flag-key matcher.
+ */
+export interface FileScanner {
+  /** References in one file's text, with 1-based line numbers, in line order. */
+  scanFile(text: string, file: string): Iterable<{ flagKey: string; line: number }>;
+  /** True for a repository-relative path that must not be scanned (reported as "ignored"). */
+  ignored(file: string): boolean;
+}
 
 /** One reference to a known feature flag key in a file of the scanned branch. */
 export interface RepositoryReference {
@@ -78,9 +89,7 @@ export type TarballScan = Omit<RepositoryScan, "ref" | "sha"> & {
 };
 
 /** Options for {@link scanTarball}. */
-export interface ScanTarballOptions {
-  /** Globs of repository-relative paths to skip (`path.matchesGlob` semantics, as for diff paths). */
-  ignorePaths?: string[];
+export interface TarballScanOptions {
   /** Files larger than this many bytes are skipped as "too-large". Default 1 MiB (1,048,576). */
   maxFileBytes?: number;
   /** Stop after this many scanned files (then `truncated` is true). Default 20,000. */
@@ -94,7 +103,7 @@ export interface ScanTarballOptions {
 }
 
 /** Options for {@link scanRepository}. */
-export interface ScanRepositoryOptions extends ScanTarballOptions {
+export interface RepositoryScanOptions extends TarballScanOptions {
   /** Branch, tag or commit to scan. Default: the repository's `default_branch` (one `repos.get` call). */
   ref?: string;
 }
@@ -130,10 +139,6 @@ function positiveInt(v: number | undefined, dflt: number, what: string): number 
   if (v === undefined) return dflt;
   if (!Number.isInteger(v) || v <= 0) throw new RangeError(`${what} must be a positive integer, got ${String(v)}`);
   return v;
-}
-
-function isMatcher(x: unknown): x is FlagMatcher {
-  return typeof x === "object" && x !== null && typeof (x as FlagMatcher).scanLine === "function";
 }
 
 /**
@@ -226,24 +231,23 @@ const byFileLine = (a: RepositoryReference, b: RepositoryReference): number =>
  * to known feature flag keys. No GitHub access; the archive is streamed entry by entry.
  *
  * @param tarGz the `.tar.gz` bytes (`Uint8Array`/`Buffer`/`ArrayBuffer`) or a stream of them (Node or web)
- * @param knownKeys the project's feature flag keys (or a prebuilt matcher from `createFlagMatcher`)
- * @param opts `ignorePaths` globs; `maxFileBytes` (bytes, default 1 MiB); `maxFiles` (count of scanned
+ * @param scanner finds the references in each file and says which paths to skip
+ * @param opts `maxFileBytes` (bytes, default 1 MiB); `maxFiles` (count of scanned
  *   files, default 20,000); `log`
  * @returns references (sorted by key, file, line) and per-key groups, counts of files and bytes scanned,
  *   skipped files with reasons, the top folder stripped from paths and the commit id when the archive has one
- * @throws RepositoryScanError ("bad-archive") when the input is not a readable `.tar.gz`;
- *   MatchInputError for malformed keys or globs; RangeError for a non-positive limit
+ * @throws RepositoryScanError ("bad-archive") when the input is not a readable `.tar.gz`; what the
+ *   scanner throws; RangeError for a non-positive limit
  */
 export async function scanTarball(
   tarGz: Uint8Array | ArrayBuffer | NodeJS.ReadableStream | WebReadableStream<Uint8Array>,
-  knownKeys: Iterable<string> | FlagMatcher,
-  opts: ScanTarballOptions = {},
+  scanner: FileScanner,
+  opts: TarballScanOptions = {},
 ): Promise<TarballScan> {
   const maxFileBytes = positiveInt(opts.maxFileBytes, DEFAULT_MAX_FILE_BYTES, "maxFileBytes");
   const maxFiles = positiveInt(opts.maxFiles, DEFAULT_MAX_FILES, "maxFiles");
   const log = opts.log ?? silentLogger;
-  const matcher = isMatcher(knownKeys) ? knownKeys : createFlagMatcher(knownKeys);
-  const ignored = ignoreMatcher(opts.ignorePaths);
+  const ignored = (file: string): boolean => scanner.ignored(file);
   const source = toReadable(tarGz);
 
   const tap = new GitArchiveCommitTap();
@@ -308,7 +312,7 @@ export async function scanTarball(
       }
       filesScanned++;
       bytesScanned += bytes.length;
-      for (const r of scanText(text, file, matcher)) references.push({ flagKey: r.flagKey, file, line: r.line });
+      for (const r of scanner.scanFile(text, file)) references.push({ flagKey: r.flagKey, file, line: r.line });
       opts.onFile?.(file, text);
     }
   };
@@ -384,7 +388,7 @@ function httpStatus(err: unknown): number | undefined {
  *
  * @param octokit Probot's `context.octokit` or an `@octokit/rest` Octokit
  * @param repo owner/repo
- * @param knownKeys the project's feature flag keys (or a prebuilt matcher)
+ * @param scanner finds the references in each file and says which paths to skip (built before any call)
  * @param opts `ref`; the {@link scanTarball} options
  * @returns the {@link RepositoryScan}: `ref` scanned, commit `sha` when known, sorted references, skips
  * @throws RepositoryScanError ("not-found") on a 404 from either call — empty repository, missing ref or no
@@ -394,15 +398,12 @@ function httpStatus(err: unknown): number | undefined {
 export async function scanRepository(
   octokit: GitHubClient,
   repo: RepoRef,
-  knownKeys: Iterable<string> | FlagMatcher,
-  opts: ScanRepositoryOptions = {},
+  scanner: FileScanner,
+  opts: RepositoryScanOptions = {},
 ): Promise<RepositoryScan> {
   const log = opts.log ?? silentLogger;
   const { owner, repo: name } = repo;
   const where = `${owner}/${name}`;
-  // Build the matcher first: bad keys fail before any GitHub call.
-  const matcher = isMatcher(knownKeys) ? knownKeys : createFlagMatcher(knownKeys);
-
   let ref = opts.ref;
   if (ref === undefined) {
     try {
@@ -442,7 +443,7 @@ export async function scanRepository(
 
   let scan: TarballScan;
   try {
-    scan = await scanTarball(body as Uint8Array, matcher, opts);
+    scan = await scanTarball(body as Uint8Array, scanner, opts);
   } catch (err) {
     if (err instanceof RepositoryScanError && err.repo === null) {
       throw new RepositoryScanError(`${where}@${ref}: ${err.message}`, err.reason, repo, ref, { cause: err });

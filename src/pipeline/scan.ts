@@ -12,7 +12,7 @@ import { DEFAULT_CONFIG, type Config } from "../config/schema.js";
 import type { Finding } from "../detectors/index.js";
 import { ConfigReadError, loadRepoConfig } from "../github/repo-config.js";
 import { listManagedIssues, reconcileIssues, type PlannedAction } from "../github/issues.js";
-import { codeUrl, scanRepository } from "../github/repository-scan.js";
+import { codeUrl, scanRepository } from "./repository-scan.js";
 import type { GitHubClient, Logger, RepoRef } from "../github/types.js";
 import { silentLogger } from "../github/types.js";
 import type { FindingCapture } from "../posthog/capture.js";

@@ -8,7 +8,7 @@
  * Call `shutdown()` before the process or scan ends: it flushes the queue.
  */
 import { PostHog } from "posthog-node";
-import type { Finding } from "../detectors/index.js";
+import type { CapturedFinding as Finding } from "./captured-finding.js";
 
 /** The event name of a captured finding. */
 export const FINDING_EVENT = "experiment hygiene finding";

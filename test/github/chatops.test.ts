@@ -8,14 +8,9 @@ import { Octokit } from "@octokit/rest";
 import nock from "nock";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { planMarker, type ChangePlan } from "../../src/chatops/plan.js";
-import {
-  collaboratorPermission,
-  findReply,
-  listConversation,
-  recordAcknowledgement,
-  replyMarker,
-  storedPlans,
-} from "../../src/github/chatops.js";
+import { collaboratorPermission, findReply, listConversation, replyMarker } from "../../src/github/chatops.js";
+import { storedPlans } from "../../src/pipeline/chatops.js";
+import { recordAcknowledgement } from "../../src/pipeline/dashboard.js";
 import { parseIssueKey, parseIssueState, renderIssueBody, type IssueState } from "../../src/github/issues.js";
 import {
   acknowledgementsMarker,

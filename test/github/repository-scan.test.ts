@@ -15,7 +15,8 @@ import {
   scanRepository,
   scanTarball,
   type RepositoryReference,
-} from "../../src/github/repository-scan.js";
+} from "../../src/pipeline/repository-scan.js";
+import { scanTarball as scanArchive, type FileScanner } from "../../src/github/repository-scan.js";
 
 const TOP = "octo-hello-abc1234";
 const KEYS = ["new-checkout", "beta-banner", "pricing_v2", "unused-flag"];
@@ -101,6 +102,30 @@ function fixtureEntries(top = TOP): TarEntry[] {
 }
 
 const SCANNED = ["src/app.ts", "api/flags.py", "lib/pricing.rb", "win/Program.cs", "docs/é guide.md", ".github/workflows/x.yml"];
+
+describe("the archive adapter with a caller's file scanner", () => {
+  it("hands each scannable file to the scanner, skips what it ignores, and knows nothing of flags", async () => {
+    const tgz = await makeTarGz(fixtureEntries());
+    const seen: string[] = [];
+    const scanner: FileScanner = {
+      // Any word "FLAG" in upper case counts, a rule no flag-key matcher has.
+      scanFile: (text, file) => {
+        seen.push(file);
+        return text.split(/\r?\n/).flatMap((l, i) => (/\bFLAG\b/.test(l) ? [{ flagKey: "FLAG", line: i + 1 }] : []));
+      },
+      ignored: (file) => file.startsWith("lib/") || file.startsWith("generated/"),
+    };
+    const scan = await scanArchive(tgz, scanner, { maxFileBytes: BIG });
+    expect(seen).toEqual(SCANNED.filter((f) => !f.startsWith("lib/")));
+    expect(scan.references).toEqual([]);
+    expect(scan.skipped).toContainEqual({ file: "lib/pricing.rb", reason: "ignored" });
+    expect(scan.skipped).toContainEqual({ file: "generated/flags.snap", reason: "ignored" });
+
+    const withFlag = await scanArchive(tgz, { ...scanner, ignored: () => false }, { maxFileBytes: BIG });
+    expect(withFlag.references).toEqual([{ flagKey: "FLAG", file: "lib/pricing.rb", line: 2 }]);
+    expect(withFlag.filesScanned).toBe(SCANNED.length + 1);
+  });
+});
 
 describe("scanTarball", () => {
   it("finds references across languages, strips the top folder and reports every skip with its reason", async () => {
