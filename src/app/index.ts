@@ -186,34 +186,50 @@ export function createApp(options: AppOptions = {}): ApplicationFunction {
       });
       return slug;
     };
+    /**
+     * One event's work, queued behind earlier events for the same PR or issue (`key`, "owner/repo#n") and
+     * run under its handler deadline; `abandoned` says what was left undone when the deadline passes.
+     */
+    const handleExclusive = (
+      context: Parameters<typeof eventOf>[0],
+      key: string,
+      label: string,
+      limit: { handlerMs: number; envName: string; abandoned: string },
+      work: (signal: AbortSignal) => Promise<void>,
+    ): Promise<void> =>
+      jobs.exclusive(key, () =>
+        underDeadline(
+          eventOf(context),
+          { ...limit, githubRequestMs: deadlines.githubRequestMs, writeBudget },
+          `${label} ${key}`,
+          work,
+        ),
+      );
     app.on(
       ["pull_request.opened", "pull_request.synchronize", "pull_request.reopened", "pull_request.ready_for_review"],
       async (context) => {
         const key = `${context.payload.repository.full_name}#${context.payload.pull_request.number}`;
-        await jobs.exclusive(key, () =>
-          underDeadline(
-            eventOf(context),
-            {
-              handlerMs: deadlines.pullRequestMs,
-              githubRequestMs: deadlines.githubRequestMs,
-              writeBudget,
-              envName: "PR_HANDLER_DEADLINE_MS",
-              abandoned: "the existing comment was left untouched",
-            },
-            `pull_request ${key}`,
-            async (signal) => {
-              await handlePullRequest(context, {
-                posthog: postHogFor(signal),
-                posthogProblem: () => posthogProblem,
-                posthogForProject: (projectId) => {
-                  const client = getPostHogForProject(projectId);
-                  return client ? abortablePostHog(client, signal) : null;
-                },
-                botLogin,
-                now,
-              });
-            },
-          ),
+        await handleExclusive(
+          context,
+          key,
+          "pull_request",
+          {
+            handlerMs: deadlines.pullRequestMs,
+            envName: "PR_HANDLER_DEADLINE_MS",
+            abandoned: "the existing comment was left untouched",
+          },
+          async (signal) => {
+            await handlePullRequest(context, {
+              posthog: postHogFor(signal),
+              posthogProblem: () => posthogProblem,
+              posthogForProject: (projectId) => {
+                const client = getPostHogForProject(projectId);
+                return client ? abortablePostHog(client, signal) : null;
+              },
+              botLogin,
+              now,
+            });
+          },
         );
       },
     );
@@ -221,22 +237,15 @@ export function createApp(options: AppOptions = {}): ApplicationFunction {
     // A merged PR that changed a running experiment's flag code is recorded for the scan (onset causes).
     app.on("pull_request.closed", async (context) => {
       const key = `${context.payload.repository.full_name}#${context.payload.pull_request.number}`;
-      await jobs.exclusive(key, () =>
-        underDeadline(
-          eventOf(context),
-          {
-            handlerMs: deadlines.pullRequestMs,
-            githubRequestMs: deadlines.githubRequestMs,
-            writeBudget,
-            envName: "PR_HANDLER_DEADLINE_MS",
-            abandoned: "the merge was not recorded",
-          },
-          `pull_request.closed ${key}`,
-          async (signal) => {
-            const outcome = await handlePullRequestMerged(context, { posthog: postHogFor(signal), botLogin, now });
-            context.log.debug({ outcome }, "closed pull request handled");
-          },
-        ),
+      await handleExclusive(
+        context,
+        key,
+        "pull_request.closed",
+        { handlerMs: deadlines.pullRequestMs, envName: "PR_HANDLER_DEADLINE_MS", abandoned: "the merge was not recorded" },
+        async (signal) => {
+          const outcome = await handlePullRequestMerged(context, { posthog: postHogFor(signal), botLogin, now });
+          context.log.debug({ outcome }, "closed pull request handled");
+        },
       );
     });
 
@@ -246,34 +255,27 @@ export function createApp(options: AppOptions = {}): ApplicationFunction {
     let writesLogged = false;
     app.on("issue_comment.created", async (context) => {
       const key = `${context.payload.repository.full_name}#${context.payload.issue.number}`;
-      await jobs.exclusive(key, () =>
-        underDeadline(
-          eventOf(context),
-          {
-            handlerMs: deadlines.commandMs,
-            githubRequestMs: deadlines.githubRequestMs,
-            writeBudget,
-            envName: "COMMAND_HANDLER_DEADLINE_MS",
-            abandoned: "no reply was posted",
-          },
-          `issue_comment ${key}`,
-          async (signal) => {
-            const outcome = await handleIssueComment(context, {
-              posthog: postHogFor(signal),
-              botLogin,
-              now,
-              writes: () => {
-                const w = writes();
-                if (w.problem && !writesLogged) {
-                  app.log.warn(w.problem);
-                  writesLogged = true;
-                }
-                return w;
-              },
-            });
-            context.log.debug({ outcome }, "issue comment handled");
-          },
-        ),
+      await handleExclusive(
+        context,
+        key,
+        "issue_comment",
+        { handlerMs: deadlines.commandMs, envName: "COMMAND_HANDLER_DEADLINE_MS", abandoned: "no reply was posted" },
+        async (signal) => {
+          const outcome = await handleIssueComment(context, {
+            posthog: postHogFor(signal),
+            botLogin,
+            now,
+            writes: () => {
+              const w = writes();
+              if (w.problem && !writesLogged) {
+                app.log.warn(w.problem);
+                writesLogged = true;
+              }
+              return w;
+            },
+          });
+          context.log.debug({ outcome }, "issue comment handled");
+        },
       );
     });
 
