@@ -11,7 +11,7 @@
 import type { Context } from "probot";
 import { recordCodeChangeInDashboard } from "../pipeline/dashboard.js";
 import { fetchPullRequestChanges } from "../pipeline/pull-request-changes.js";
-import { ConfigReadError, loadRepoConfig, webOrigin } from "../github/repo-config.js";
+import { loadEventConfig } from "./repo-config.js";
 import { createFlagMatcher, matchDiff } from "../matching/index.js";
 import { PostHogError } from "../posthog/errors.js";
 import type { PostHogApi } from "../posthog/index.js";
@@ -48,14 +48,8 @@ export async function handlePullRequestMerged(context: Context<"pull_request">, 
   if (context.payload.action !== "closed" || pr.merged !== true) return "skipped-not-merged";
   const log = context.log.child({ pr: pr.number, repo: context.payload.repository.full_name, delivery: context.id });
   const { owner, repo } = context.repo();
-  let loaded;
-  try {
-    loaded = await loadRepoConfig(context.octokit, { owner, repo }, { webBase: webOrigin(context.payload.repository.html_url) });
-  } catch (err) {
-    if (!(err instanceof ConfigReadError)) throw err;
-    log.warn({ err: err.message, status: err.status }, "could not read .github/experiment-hygiene.yml; merge not recorded");
-    return "skipped-config-unreadable";
-  }
+  const loaded = await loadEventConfig(context, log, "merge not recorded");
+  if (!loaded) return "skipped-config-unreadable";
   const { config, fatal } = loaded;
   if (fatal || !config.enabled || !config.reports.enabled) return "skipped-disabled";
   const posthog = deps.posthog();

@@ -12,7 +12,7 @@
  */
 import type { Context } from "probot";
 import { formatProblem } from "../config/load.js";
-import { ConfigReadError, loadRepoConfig, webOrigin } from "../github/repo-config.js";
+import { loadEventConfig } from "./repo-config.js";
 import { fetchPullRequestChanges } from "../pipeline/pull-request-changes.js";
 import { upsertStickyComment } from "../github/sticky-comment.js";
 import { publishCheckRun, type CheckRunContent } from "../github/check-run.js";
@@ -72,14 +72,8 @@ export async function handlePullRequest(
   if (pr.state === "closed") return "skipped-closed";
 
   const { owner, repo } = context.repo();
-  let loaded;
-  try {
-    loaded = await loadRepoConfig(context.octokit, { owner, repo }, { webBase: webOrigin(context.payload.repository.html_url) });
-  } catch (err) {
-    if (!(err instanceof ConfigReadError)) throw err;
-    log.warn({ err: err.message, status: err.status }, "could not read .github/experiment-hygiene.yml; leaving the comment as it is");
-    return "skipped-config-unreadable";
-  }
+  const loaded = await loadEventConfig(context, log, "leaving the comment as it is");
+  if (!loaded) return "skipped-config-unreadable";
   const { config, problems, fatal } = loaded;
   if (!config.enabled || (!fatal && !config.comment.enabled && !config.checks.enabled)) return "skipped-disabled";
   const commentOn = fatal || config.comment.enabled;
