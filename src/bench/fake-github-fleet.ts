@@ -5,8 +5,8 @@
  * comment write with its time, so a test can check "exactly one comment per PR, showing its newest head"
  * and a bench can measure the time to the comment.
  */
-import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
-import type { AddressInfo } from "node:net";
+import { createServer } from "node:http";
+import { answerAppRoute, json, listenLocal, readBody } from "./fake-github.js";
 
 /** One stored comment. */
 export interface FleetComment {
@@ -44,24 +44,11 @@ export interface FakeGitHubFleet {
 export async function startFakeGitHubFleet(opts: { diff: string; slug: string }): Promise<FakeGitHubFleet> {
   const state: FakeGitHubFleet = { url: "", requestCount: 0, diffReads: 0, comments: [], writes: [], close: async () => {} };
   let nextId = 1;
-  const json = (res: ServerResponse, status: number, body: unknown) => {
-    res.writeHead(status, { "content-type": "application/json" });
-    res.end(JSON.stringify(body));
-  };
-  const readBody = async (req: IncomingMessage): Promise<any> => {
-    const chunks: Buffer[] = [];
-    for await (const c of req) chunks.push(c as Buffer);
-    return chunks.length ? JSON.parse(Buffer.concat(chunks).toString("utf8")) : null;
-  };
   const server = createServer((req, res) => {
     void (async () => {
       state.requestCount++;
       const p = new URL(req.url ?? "/", "http://x").pathname.replace(/^\/api\/v3/, "");
-      if (req.method === "POST" && /^\/app\/installations\/\d+\/access_tokens$/.test(p)) {
-        return json(res, 201, { token: "ghs_fleet", expires_at: "2099-01-01T00:00:00Z" });
-      }
-      if (req.method === "GET" && p === "/app") return json(res, 200, { id: 1, slug: opts.slug });
-      if (req.method === "GET" && p.includes("/contents/")) return json(res, 404, { message: "Not Found" });
+      if (answerAppRoute(req, res, p, { token: "ghs_fleet", slug: opts.slug })) return;
       let m = p.match(/^\/repos\/([^/]+)\/([^/]+)\/pulls\/(\d+)$/);
       if (req.method === "GET" && m) {
         state.diffReads++;
@@ -99,12 +86,6 @@ export async function startFakeGitHubFleet(opts: { diff: string; slug: string })
     })().catch((err: unknown) => json(res, 500, { message: String(err) }));
   });
   server.keepAliveTimeout = 1_000;
-  await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
-  state.url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-  state.close = () =>
-    new Promise<void>((resolve, reject) => {
-      server.closeAllConnections?.();
-      server.close((err) => (err ? reject(err) : resolve()));
-    });
+  Object.assign(state, await listenLocal(server));
   return state;
 }

@@ -3,7 +3,7 @@
  * (installation token, `GET /app`, the config file, the PR diff, the PR's comments, create/update a
  * comment, create/update the check run). It counts every request, so the bench can print what one event costs.
  */
-import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 
 /** A running fake GitHub API. */
@@ -24,26 +24,13 @@ export interface FakeGitHub {
 export async function startFakeGitHub(opts: { owner: string; repo: string; number: number; diff: string; slug: string }): Promise<FakeGitHub> {
   const state: FakeGitHub = { url: "", requests: [], comments: [], checkRuns: [], close: async () => {} };
   let nextId = 1;
-  const json = (res: ServerResponse, status: number, body: unknown) => {
-    res.writeHead(status, { "content-type": "application/json" });
-    res.end(JSON.stringify(body));
-  };
-  const readBody = async (req: IncomingMessage): Promise<any> => {
-    const chunks: Buffer[] = [];
-    for await (const c of req) chunks.push(c as Buffer);
-    return chunks.length ? JSON.parse(Buffer.concat(chunks).toString("utf8")) : null;
-  };
   const base = `/repos/${opts.owner}/${opts.repo}`;
   const server = createServer((req, res) => {
     void (async () => {
       const url = new URL(req.url ?? "/", "http://x");
       state.requests.push(`${req.method} ${url.pathname}`);
       const p = url.pathname;
-      if (req.method === "POST" && /^\/app\/installations\/\d+\/access_tokens$/.test(p)) {
-        return json(res, 201, { token: "ghs_bench", expires_at: "2099-01-01T00:00:00Z" });
-      }
-      if (req.method === "GET" && p === "/app") return json(res, 200, { id: 1, slug: opts.slug });
-      if (req.method === "GET" && p.includes("/contents/")) return json(res, 404, { message: "Not Found" });
+      if (answerAppRoute(req, res, p, { token: "ghs_bench", slug: opts.slug })) return;
       if (req.method === "GET" && p === `${base}/pulls/${opts.number}`) {
         res.writeHead(200, { "content-type": "text/plain" });
         return res.end(opts.diff);
@@ -80,12 +67,49 @@ export async function startFakeGitHub(opts: { owner: string; repo: string; numbe
       return json(res, 404, { message: `fake GitHub has no route for ${req.method} ${p}` });
     })().catch((err: unknown) => json(res, 500, { message: String(err) }));
   });
-  await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
-  state.url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-  state.close = () =>
-    new Promise<void>((resolve, reject) => {
-      server.closeAllConnections?.();
-      server.close((err) => (err ? reject(err) : resolve()));
-    });
+  Object.assign(state, await listenLocal(server));
   return state;
+}
+
+/** Answer `status` with `body` as JSON. */
+export function json(res: ServerResponse, status: number, body: unknown): void {
+  res.writeHead(status, { "content-type": "application/json" });
+  res.end(JSON.stringify(body));
+}
+
+/** The request's JSON body, or null when it has none. @throws SyntaxError for a body that is not JSON */
+export async function readBody(req: IncomingMessage): Promise<any> {
+  const chunks: Buffer[] = [];
+  for await (const c of req) chunks.push(c as Buffer);
+  return chunks.length ? JSON.parse(Buffer.concat(chunks).toString("utf8")) : null;
+}
+
+/**
+ * The app-level routes every fake serves: an installation token (`token`, never expiring), `GET /app`
+ * with `slug`, and 404 for every `/contents/` read (no config file: defaults). Returns whether it answered.
+ */
+export function answerAppRoute(req: IncomingMessage, res: ServerResponse, path: string, app: { token: string; slug: string }): boolean {
+  if (req.method === "POST" && /^\/app\/installations\/\d+\/access_tokens$/.test(path)) {
+    json(res, 201, { token: app.token, expires_at: "2099-01-01T00:00:00Z" });
+  } else if (req.method === "GET" && path === "/app") {
+    json(res, 200, { id: 1, slug: app.slug });
+  } else if (req.method === "GET" && path.includes("/contents/")) {
+    json(res, 404, { message: "Not Found" });
+  } else {
+    return false;
+  }
+  return true;
+}
+
+/** Listen on a free port of 127.0.0.1; `close` also ends kept-alive connections. */
+export async function listenLocal(server: Server): Promise<{ url: string; close(): Promise<void> }> {
+  await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
+  return {
+    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+    close: () =>
+      new Promise<void>((resolve, reject) => {
+        server.closeAllConnections?.();
+        server.close((err) => (err ? reject(err) : resolve()));
+      }),
+  };
 }
