@@ -41,18 +41,13 @@ export function posthogConfigFromEnv(env: Record<string, string | undefined> = p
   const rawHost = read("POSTHOG_HOST") ?? DEFAULT_POSTHOG_HOST;
   const host = rawHost.replace(/\/+$/, "");
   let hostOk = false;
-  try {
-    const url = new URL(host);
-    hostOk = (url.protocol === "http:" || url.protocol === "https:") && url.search === "" && url.hash === "";
-  } catch {
-    hostOk = false;
-  }
   let hasUserinfo = false;
   try {
     const url = new URL(host);
+    hostOk = (url.protocol === "http:" || url.protocol === "https:") && url.search === "" && url.hash === "";
     hasUserinfo = url.username !== "" || url.password !== "";
   } catch {
-    hasUserinfo = false;
+    // not a URL: hostOk and hasUserinfo stay false
   }
   if (hasUserinfo) {
     // Refused rather than stripped: PostHog authenticates with the personal API key, never URL credentials.
