@@ -173,11 +173,11 @@ export function createApp(options: AppOptions = {}): ApplicationFunction {
         return null;
       }
     };
+    /** `client` (when there is one) seen through one event's abort signal. */
+    const abortable = (client: PostHogApi | null, signal: AbortSignal): PostHogApi | null =>
+      client ? abortablePostHog(client, signal) : null;
     /** The shared client seen through one event's abort signal. */
-    const postHogFor = (signal: AbortSignal) => (): PostHogApi | null => {
-      const client = getPostHog();
-      return client ? abortablePostHog(client, signal) : null;
-    };
+    const postHogFor = (signal: AbortSignal) => (): PostHogApi | null => abortable(getPostHog(), signal);
     let slug: Promise<string> | null = null;
     const botLogin = (): Promise<string> => {
       slug ??= appBotLogin(app, deadlines.githubRequestMs).catch((err: unknown) => {
@@ -222,10 +222,7 @@ export function createApp(options: AppOptions = {}): ApplicationFunction {
             await handlePullRequest(context, {
               posthog: postHogFor(signal),
               posthogProblem: () => posthogProblem,
-              posthogForProject: (projectId) => {
-                const client = getPostHogForProject(projectId);
-                return client ? abortablePostHog(client, signal) : null;
-              },
+              posthogForProject: (projectId) => abortable(getPostHogForProject(projectId), signal),
               botLogin,
               now,
             });
