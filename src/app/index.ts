@@ -281,6 +281,7 @@ export function createApp(options: AppOptions = {}): ApplicationFunction {
     });
 
     // Scheduled hygiene scans: one at a time per process (in process), one per tick across replicas (BullMQ).
+    const scanIntervalHours = numberFromEnv(env, "SCAN_INTERVAL_HOURS", 24);
     const scan = async (reason: string): Promise<void> => {
       const client = getPostHog();
       if (!client) return;
@@ -294,7 +295,7 @@ export function createApp(options: AppOptions = {}): ApplicationFunction {
           watchCap: numberFromEnv(env, "SCAN_WATCH_CAP", 10),
           callBudget: numberFromEnv(env, "SCAN_CALL_BUDGET", 200),
           // Timer off (0: an external scheduler triggers scans) counts as one scan a day.
-          scansPerDay: Math.max(1, Math.floor(24 / (numberFromEnv(env, "SCAN_INTERVAL_HOURS", 24) || 24))),
+          scansPerDay: Math.max(1, Math.floor(24 / (scanIntervalHours || 24))),
           repositoryDeadlineMs: deadlines.scanRepositoryMs,
           writesAllowed: writes().allowed,
           log: app.log,
@@ -307,7 +308,7 @@ export function createApp(options: AppOptions = {}): ApplicationFunction {
         await capture?.shutdown();
       }
     };
-    const scanEveryMs = numberFromEnv(env, "SCAN_INTERVAL_HOURS", 24) * 3_600_000;
+    const scanEveryMs = scanIntervalHours * 3_600_000;
     const scheduler = createScheduler({ intervalMs: scanEveryMs, log: app.log, scan });
     // The job queue (src/queue): in process without REDIS_URL (today's behaviour), BullMQ with it.
     const redisUrl = env["REDIS_URL"]?.trim();
