@@ -11,6 +11,12 @@ import { createRedis } from "../queue/redis.js";
 
 let shared: { url: string; redis: Redis } | null = null;
 
+/** The process's one Redis connection for `url`, opened on first use (a new URL replaces it). */
+function sharedRedis(url: string): Redis {
+  if (!shared || shared.url !== url) shared = { url, redis: createRedis(url) };
+  return shared.redis;
+}
+
 /**
  * The `cache` and (with Redis) `limiter` options of `createPostHogClient` for this environment. Without
  * `REDIS_URL` the limiter is left to the client's default (the process-wide in-memory budget of host + key).
@@ -23,12 +29,11 @@ export function posthogSharing(
   const budget = posthogBudgetFromEnv(env);
   const url = env.REDIS_URL?.trim();
   if (!url) {
-    return budget === POSTHOG_BUDGET
-      ? { cache: createMemoryCache() }
-      : { cache: createMemoryCache(), limiter: sharedMemoryLimiter(cfg.host, cfg.apiKey, budget) };
+    const cache = createMemoryCache();
+    return budget === POSTHOG_BUDGET ? { cache } : { cache, limiter: sharedMemoryLimiter(cfg.host, cfg.apiKey, budget) };
   }
-  if (!shared || shared.url !== url) shared = { url, redis: createRedis(url) };
-  return { cache: createRedisCache(shared.redis), limiter: createRedisLimiter(shared.redis, cfg.host, cfg.apiKey, budget) };
+  const redis = sharedRedis(url);
+  return { cache: createRedisCache(redis), limiter: createRedisLimiter(redis, cfg.host, cfg.apiKey, budget) };
 }
 
 /** The environment variables that override one limit of {@link POSTHOG_BUDGET}, each a whole number ≥ 1. */
@@ -71,8 +76,7 @@ export function githubWriteBudget(env: Record<string, string | undefined>): Writ
   if (!url) return createWriteBudget({ perMinute });
   const id = `${url} ${perMinute}`;
   if (redisWriteBudget && redisWriteBudget.url === id) return redisWriteBudget.budget;
-  if (!shared || shared.url !== url) shared = { url, redis: createRedis(url) };
-  redisWriteBudget = { url: id, budget: createWriteBudget({ redis: shared.redis, perMinute }) };
+  redisWriteBudget = { url: id, budget: createWriteBudget({ redis: sharedRedis(url), perMinute }) };
   return redisWriteBudget.budget;
 }
 
