@@ -453,16 +453,7 @@ async function closeCleared(ctx: Ctx, issue: ManagedIssue): Promise<void> {
     ctx.opts.closeComment?.(issue.key) || `The condition cleared on ${date}: ${why}. Closing; the app reopens this issue if it comes back.`;
   const state: IssueState = { ...issue.state, closed_by: "app", closed_at: ctx.opts.now.toISOString() };
   const planned: PlannedAction = { action: "close", dedupeKey: issue.key, issueNumber: issue.number, title: issue.title, reason: why };
-  await perform(ctx, planned, async () => {
-    await ctx.octokit.rest.issues.createComment({ ...ctx.repo, issue_number: issue.number, body: comment });
-    await ctx.octokit.rest.issues.update({
-      ...ctx.repo,
-      issue_number: issue.number,
-      state: "closed",
-      state_reason: "completed",
-      body: replaceState(issue.body, state),
-    });
-  });
+  await perform(ctx, planned, () => commentAndClose(ctx.octokit, ctx.repo, issue, comment, state, "completed"));
 }
 
 /**
@@ -481,12 +472,24 @@ export async function closeManagedIssue(
   now: Date,
 ): Promise<void> {
   const state: IssueState = { ...issue.state, closed_by: "app", closed_at: now.toISOString() };
+  await commentAndClose(octokit, repo, issue, comment, state, "not_planned");
+}
+
+/** Comments `comment` on `issue`, then closes it as `reason` with `state` written into its body. */
+async function commentAndClose(
+  octokit: GitHubClient,
+  repo: RepoRef,
+  issue: ManagedIssue,
+  comment: string,
+  state: IssueState,
+  reason: "completed" | "not_planned",
+): Promise<void> {
   await octokit.rest.issues.createComment({ ...repo, issue_number: issue.number, body: comment });
   await octokit.rest.issues.update({
     ...repo,
     issue_number: issue.number,
     state: "closed",
-    state_reason: "not_planned",
+    state_reason: reason,
     body: replaceState(issue.body, state),
   });
 }
@@ -500,17 +503,8 @@ async function closeDuplicate(ctx: Ctx, issue: ManagedIssue, keep: number): Prom
     title: issue.title,
     reason: `duplicate of #${keep}`,
   };
-  await perform(ctx, planned, async () => {
-    await ctx.octokit.rest.issues.createComment({ ...ctx.repo, issue_number: issue.number, body: `Duplicate of #${keep}` });
-    // "not_planned" rather than "duplicate": the latter is recent and not on every GitHub Enterprise Server.
-    await ctx.octokit.rest.issues.update({
-      ...ctx.repo,
-      issue_number: issue.number,
-      state: "closed",
-      state_reason: "not_planned",
-      body: replaceState(issue.body, state),
-    });
-  });
+  // "not_planned" rather than "duplicate": the latter is recent and not on every GitHub Enterprise Server.
+  await perform(ctx, planned, () => commentAndClose(ctx.octokit, ctx.repo, issue, `Duplicate of #${keep}`, state, "not_planned"));
 }
 
 /** The app's managed issues: authored by `botLogin`, not pull requests, with an identity marker. */
