@@ -55,35 +55,31 @@ export function findingCaptureFromEnv(env: Record<string, string | undefined> = 
 
 /** Wrap a posthog-node client (tests pass one pointed at a local server). */
 export function createFindingCapture(client: PostHog): FindingCapture {
+  const send = (properties: Record<string, unknown>) =>
+    client.capture({
+      distinctId: "experiment-hygiene",
+      event: FINDING_EVENT,
+      sendFeatureFlags: false,
+      properties: { ...properties, $process_person_profile: false },
+    });
   return {
     capture(items) {
       for (const { finding: f, action, repository } of items) {
-        client.capture({
-          distinctId: "experiment-hygiene",
-          event: FINDING_EVENT,
-          sendFeatureFlags: false,
-          properties: {
-            kind: f.kind,
-            severity: f.severity,
-            experiment_id: f.experimentId,
-            experiment_name: f.experimentName,
-            flag_key: f.flagKey,
-            onset: f.onset,
-            p_value: typeof f.evidence["p_value"] === "number" ? f.evidence["p_value"] : null,
-            action,
-            repository,
-            $process_person_profile: false,
-          },
+        send({
+          kind: f.kind,
+          severity: f.severity,
+          experiment_id: f.experimentId,
+          experiment_name: f.experimentName,
+          flag_key: f.flagKey,
+          onset: f.onset,
+          p_value: typeof f.evidence["p_value"] === "number" ? f.evidence["p_value"] : null,
+          action,
+          repository,
         });
       }
     },
     captureEvent(properties) {
-      client.capture({
-        distinctId: "experiment-hygiene",
-        event: FINDING_EVENT,
-        sendFeatureFlags: false,
-        properties: { ...properties, $process_person_profile: false },
-      });
+      send(properties);
     },
     async shutdown(timeoutMs = 10_000) {
       await client.shutdown(timeoutMs);
