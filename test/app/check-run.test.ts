@@ -3,10 +3,7 @@
  * blocking kind fails the check, a 403 (no checks: write) keeps the comment, check-only mode, checks off,
  * and a monorepo whose paths belong to two PostHog projects.
  */
-import { Writable } from "node:stream";
 import nock from "nock";
-import { pino } from "pino";
-import { Probot } from "probot";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { createApp } from "../../src/app/index.js";
 import { buildProject, DEMO_EXPERIMENTS } from "../../src/demo/project.js";
@@ -16,16 +13,15 @@ import {
   examplePayload,
   GITHUB,
   makeProbot,
-  PRIVATE_KEY,
   nockAppAuth,
   nockCheckRun,
   nockConfig,
   OWNER,
   PR_NUMBER,
   REPO,
-  TestOctokit,
 } from "../support/github.js";
 import { API_KEY, nockAnalysis, POSTHOG, PROJECT_ID } from "../support/posthog.js";
+import { loggingProbot } from "../support/pull-request.js";
 
 const NOW = new Date("2026-11-20T12:00:00Z");
 const checkout = DEMO_EXPERIMENTS.find((e) => e.id === 101)!; // new-checkout, control/test, running
@@ -54,19 +50,8 @@ function client(projectId = PROJECT_ID) {
   return createPostHogClient({ host: POSTHOG, projectId, apiKey: API_KEY, retry: { limit: 0 } });
 }
 
-/** A Probot whose log lines (debug and up) land in `lines`. */
-function loggingProbot(lines: Record<string, unknown>[]): Probot {
-  const sink = new Writable({
-    write(chunk, _enc, done) {
-      for (const l of String(chunk).split("\n")) if (l.trim()) lines.push(JSON.parse(l) as Record<string, unknown>);
-      done();
-    },
-  });
-  return new Probot({ appId: 1, privateKey: PRIVATE_KEY, secret: "test-secret", log: pino({ level: "debug" }, sink), Octokit: TestOctokit });
-}
-
 async function setup(lines?: Record<string, unknown>[]) {
-  const probot = lines ? loggingProbot(lines) : makeProbot();
+  const probot = lines ? loggingProbot(lines, "debug") : makeProbot();
   await probot.load(
     createApp({
       posthog: client(),

@@ -4,10 +4,8 @@
  */
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
-import { Writable } from "node:stream";
 import nock from "nock";
-import { pino } from "pino";
-import { Probot } from "probot";
+import type { Probot } from "probot";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { createApp } from "../../src/app/index.js";
 import { buildProject, DEMO_EXPERIMENTS } from "../../src/demo/project.js";
@@ -25,39 +23,21 @@ import {
   nockConfig,
   OWNER,
   PR_NUMBER,
-  PRIVATE_KEY,
   REPO,
-  TestOctokit,
 } from "../support/github.js";
 import { API_KEY, nockAnalysis, POSTHOG, PROJECT_ID } from "../support/posthog.js";
+import { CHECKOUT_DIFF, loggingProbot, nockPullDiff } from "../support/pull-request.js";
 
 const NOW = new Date("2026-11-20T12:00:00Z");
 const project = buildProject(NOW, [DEMO_EXPERIMENTS[0]!], [{ id: 301, key: "checkout-copy-tweak" }], PROJECT_ID);
-const DIFF = [
-  "diff --git a/src/checkout.ts b/src/checkout.ts",
-  "index 1111111..2222222 100644",
-  "--- a/src/checkout.ts",
-  "+++ b/src/checkout.ts",
-  "@@ -1,3 +1,4 @@",
-  ' import posthog from "posthog-js";',
-  '+const variant = posthog.getFeatureFlag("new-checkout");',
-  " export function checkout() {}",
-  " export const x = 1;",
-  "",
-].join("\n");
+const DIFF = CHECKOUT_DIFF;
 const NO_FLAGS_DIFF = DIFF.replace('posthog.getFeatureFlag("new-checkout")', "computeVariant()");
 const comments = `/repos/${OWNER}/${REPO}/issues/${PR_NUMBER}/comments`;
 const flagsPath = `/api/projects/${PROJECT_ID}/feature_flags/`;
 
 /** Probot as the App, logging JSON lines into `lines` at info and above. */
 function makeProbot(lines: Record<string, unknown>[]): Probot {
-  const sink = new Writable({
-    write(chunk, _enc, done) {
-      for (const l of String(chunk).split("\n")) if (l.trim()) lines.push(JSON.parse(l) as Record<string, unknown>);
-      done();
-    },
-  });
-  return new Probot({ appId: 1, privateKey: PRIVATE_KEY, secret: "test-secret", log: pino({ level: "info" }, sink), Octokit: TestOctokit });
+  return loggingProbot(lines, "info");
 }
 
 function posthogClient(host = POSTHOG, extra: { deadlineMs?: number } = {}): PostHogApi {
@@ -65,10 +45,7 @@ function posthogClient(host = POSTHOG, extra: { deadlineMs?: number } = {}): Pos
 }
 
 function nockDiff(scope: nock.Scope, diff = DIFF): nock.Scope {
-  return scope
-    .get(`/repos/${OWNER}/${REPO}/pulls/${PR_NUMBER}`)
-    .matchHeader("accept", /application\/vnd\.github\.v3\.diff|application\/vnd\.github\.diff/)
-    .reply(200, diff, { "content-type": "text/plain" });
+  return nockPullDiff(scope, diff);
 }
 
 const opened = () => examplePayload("pull_request", "opened") as any;

@@ -21,21 +21,11 @@ import {
   REPO,
 } from "../support/github.js";
 import { API_KEY, nockAnalysis, nockFlags, POSTHOG, PROJECT_ID } from "../support/posthog.js";
+import { CHECKOUT_DIFF, nockPullDiff } from "../support/pull-request.js";
 
 const NOW = new Date("2026-11-20T12:00:00Z");
 const project = buildProject(NOW, [DEMO_EXPERIMENTS[0]!], [{ id: 301, key: "checkout-copy-tweak" }], PROJECT_ID);
-const DIFF = [
-  "diff --git a/src/checkout.ts b/src/checkout.ts",
-  "index 1111111..2222222 100644",
-  "--- a/src/checkout.ts",
-  "+++ b/src/checkout.ts",
-  "@@ -1,3 +1,4 @@",
-  ' import posthog from "posthog-js";',
-  '+const variant = posthog.getFeatureFlag("new-checkout");',
-  " export function checkout() {}",
-  " export const x = 1;",
-  "",
-].join("\n");
+const DIFF = CHECKOUT_DIFF;
 const NO_FLAGS_DIFF = DIFF.replace('posthog.getFeatureFlag("new-checkout")', "computeVariant()");
 
 const comments = `/repos/${OWNER}/${REPO}/issues/${PR_NUMBER}/comments`;
@@ -56,10 +46,7 @@ async function setup() {
 }
 
 function nockDiff(scope: nock.Scope, diff = DIFF): nock.Scope {
-  return scope
-    .get(`/repos/${OWNER}/${REPO}/pulls/${PR_NUMBER}`)
-    .matchHeader("accept", /application\/vnd\.github\.v3\.diff|application\/vnd\.github\.diff/)
-    .reply(200, diff, { "content-type": "text/plain" });
+  return nockPullDiff(scope, diff);
 }
 
 beforeEach(() => {

@@ -2,13 +2,13 @@
  * The scan scheduler (single flight, jittered timer) and the authenticated trigger route on the real
  * Probot server.
  */
-import { createServer } from "node:net";
 import { Probot, Server } from "probot";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { createApp } from "../../src/app/index.js";
 import { createScheduler, type Scheduler } from "../../src/app/scheduler.js";
 import { silentLogger } from "../../src/github/types.js";
 import { PRIVATE_KEY } from "../support/github.js";
+import { freePort } from "../support/server.js";
 
 describe("createScheduler", () => {
   afterEach(() => vi.useRealTimers());
@@ -43,15 +43,6 @@ describe("createScheduler", () => {
     expect(scan).toHaveBeenCalledTimes(2);
   });
 });
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const srv = createServer().listen(0, "127.0.0.1", () => {
-      const { port } = srv.address() as { port: number };
-      srv.close(() => resolve(port));
-    });
-  });
-}
 
 describe("POST /internal/scan", () => {
   let server: Server | null = null;

@@ -4,52 +4,27 @@
  * with a message naming the variable, and no log line (captured at `debug`), HTTP body or GitHub
  * comment contains the key, its pieces, the credentials, the webhook secret or the private key.
  */
-import { createHmac } from "node:crypto";
-import { createServer } from "node:net";
-import { Writable } from "node:stream";
 import nock from "nock";
-import pino from "pino";
-import { Probot, Server, type ApplicationFunction } from "probot";
+import type { ApplicationFunction, Server } from "probot";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { createApp } from "../../src/app/index.js";
-import { examplePayload, GITHUB, nockAppAuth, nockConfig, OWNER, PR_NUMBER, PRIVATE_KEY, REPO, TestOctokit } from "../support/github.js";
+import { examplePayload, GITHUB, nockAppAuth, nockConfig, OWNER, PR_NUMBER, PRIVATE_KEY, REPO } from "../support/github.js";
 import { POSTHOG, PROJECT_ID } from "../support/posthog.js";
 import { BAD_KEYS, GOOD_KEY, traces } from "../support/secrets.js";
+import { captureLog, probotServer, signBody } from "../support/server.js";
 
 const SECRET = "webhook-secret-for-secret-tests";
 const PEM_LINE = PRIVATE_KEY.split("\n")[3]!;
 
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = createServer();
-    srv.listen(0, "127.0.0.1", () => {
-      const { port } = srv.address() as { port: number };
-      srv.close(() => resolve(port));
-    });
-    srv.on("error", reject);
-  });
-}
-
-const sign = (body: string) => `sha256=${createHmac("sha256", SECRET).update(body).digest("hex")}`;
+const sign = (body: string) => signBody(body, SECRET);
 
 let server: Server | undefined;
 let output: string[];
 
 async function start(env: Record<string, string>, extra?: ApplicationFunction): Promise<string> {
-  const sink = new Writable({
-    write(chunk, _enc, cb) {
-      output.push(String(chunk));
-      cb();
-    },
-  });
-  const log = pino({ level: "debug" }, sink);
-  const port = await freePort();
-  server = new Server({
-    Probot: Probot.defaults({ appId: 1, privateKey: PRIVATE_KEY, secret: SECRET, log, Octokit: TestOctokit }),
-    log,
-    host: "127.0.0.1",
-    port,
-  });
+  const started = await probotServer({ secret: SECRET, log: captureLog(output) });
+  server = started.server;
+  const port = started.port;
   await server.load(
     createApp({ env: { SCAN_INTERVAL_HOURS: "0", WEBHOOK_SECRET: SECRET, PRIVATE_KEY, POSTHOG_PROJECT_ID: PROJECT_ID, ...env } }),
   );

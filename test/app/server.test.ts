@@ -2,16 +2,15 @@
  * The real Probot server on 127.0.0.1 receiving signed HTTP deliveries: a good signature is processed (one
  * comment), a bad one gets 4xx and makes no API call.
  */
-import { createHmac } from "node:crypto";
-import { createServer } from "node:net";
 import nock from "nock";
-import { Probot, Server } from "probot";
+import type { Server } from "probot";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { createApp } from "../../src/app/index.js";
 import { buildProject, DEMO_EXPERIMENTS } from "../../src/demo/project.js";
 import { createPostHogClient } from "../../src/posthog/index.js";
-import { examplePayload, GITHUB, nockAppAuth, nockCheckRun, nockConfig, OWNER, PR_NUMBER, PRIVATE_KEY, REPO, TestOctokit } from "../support/github.js";
+import { examplePayload, GITHUB, nockAppAuth, nockCheckRun, nockConfig, OWNER, PR_NUMBER, REPO } from "../support/github.js";
 import { API_KEY, nockAnalysis, nockExperimentReads, POSTHOG, PROJECT_ID } from "../support/posthog.js";
+import { probotServer, signBody } from "../support/server.js";
 
 const SECRET = "webhook-secret-for-tests";
 const NOW = new Date("2026-11-20T12:00:00Z");
@@ -26,19 +25,8 @@ const DIFF = [
   "",
 ].join("\n");
 
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = createServer();
-    srv.listen(0, "127.0.0.1", () => {
-      const { port } = srv.address() as { port: number };
-      srv.close(() => resolve(port));
-    });
-    srv.on("error", reject);
-  });
-}
-
 function sign(body: string, secret = SECRET): string {
-  return `sha256=${createHmac("sha256", secret).update(body).digest("hex")}`;
+  return signBody(body, secret);
 }
 
 let server: Server;
@@ -47,19 +35,9 @@ let baseUrl: string;
 beforeEach(async () => {
   nock.disableNetConnect();
   nock.enableNetConnect("127.0.0.1");
-  const port = await freePort();
-  server = new Server({
-    Probot: Probot.defaults({
-      appId: 1,
-      privateKey: PRIVATE_KEY,
-      secret: SECRET,
-      logLevel: "fatal",
-      Octokit: TestOctokit,
-    }),
-    host: "127.0.0.1",
-    port,
-    webhookPath: "/api/github/webhooks",
-  });
+  const started = await probotServer({ secret: SECRET, logLevel: "fatal", webhookPath: "/api/github/webhooks" });
+  server = started.server;
+  const port = started.port;
   const posthog = createPostHogClient({ host: POSTHOG, projectId: PROJECT_ID, apiKey: API_KEY });
   await server.load(createApp({ posthog, now: () => NOW, env: { POSTHOG_ALLOW_WRITES: "true", SCAN_INTERVAL_HOURS: "0" } }));
   await server.start();

@@ -7,36 +7,22 @@
  *   JSON) get 400 and a short message, never 500 or a TypeError;
  * - a handler failure gets a fixed 500 sentence without the error's text.
  */
-import { createHmac } from "node:crypto";
 import { createServer as createHttpServer, request, type ClientRequest, type Server as HttpServer } from "node:http";
-import { createServer } from "node:net";
-import { Writable } from "node:stream";
 import nock from "nock";
-import pino from "pino";
-import { Probot, Server } from "probot";
+import type { Server } from "probot";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { createApp, type AppOptions } from "../../src/app/index.js";
 import { createWebhookGuard, MAX_WEBHOOK_BODY_BYTES } from "../../src/app/webhook-guard.js";
 import { createPostHogClient } from "../../src/posthog/index.js";
-import { examplePayload, GITHUB, nockAppAuth, nockConfig, OWNER, PR_NUMBER, PRIVATE_KEY, REPO, TestOctokit } from "../support/github.js";
+import { examplePayload, GITHUB, nockAppAuth, nockConfig, OWNER, PR_NUMBER, REPO } from "../support/github.js";
 import { API_KEY, POSTHOG, PROJECT_ID } from "../support/posthog.js";
+import { captureLog, probotServer, signBody } from "../support/server.js";
 
 const SECRET = "webhook-secret-for-hardening-tests";
 const MB = 1024 * 1024;
 
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = createServer();
-    srv.listen(0, "127.0.0.1", () => {
-      const { port } = srv.address() as { port: number };
-      srv.close(() => resolve(port));
-    });
-    srv.on("error", reject);
-  });
-}
-
 function sign(body: string, secret = SECRET): string {
-  return `sha256=${createHmac("sha256", secret).update(body).digest("hex")}`;
+  return signBody(body, secret);
 }
 
 let server: Server;
@@ -50,20 +36,9 @@ const onNoMatch = (req: { hostname?: string; host?: string; href?: string }) => 
 
 /** Starts a Probot server on 127.0.0.1 with the app, logging at `debug` into {@link logText}. */
 async function start(appOptions: AppOptions = {}): Promise<void> {
-  const sink = new Writable({
-    write(chunk, _enc, cb) {
-      logText.push(String(chunk));
-      cb();
-    },
-  });
-  const log = pino({ level: "debug" }, sink);
-  const port = await freePort();
-  server = new Server({
-    Probot: Probot.defaults({ appId: 1, privateKey: PRIVATE_KEY, secret: SECRET, log, Octokit: TestOctokit }),
-    log,
-    host: "127.0.0.1",
-    port,
-  });
+  const started = await probotServer({ secret: SECRET, log: captureLog(logText) });
+  server = started.server;
+  const port = started.port;
   await server.load(createApp({ env: { SCAN_INTERVAL_HOURS: "0", WEBHOOK_SECRET: SECRET }, ...appOptions }));
   await server.start();
   url = `http://127.0.0.1:${port}/api/github/webhooks`;

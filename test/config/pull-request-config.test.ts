@@ -11,22 +11,12 @@ import { PR_COMMENT_MARKER } from "../../src/github/sticky-comment.js";
 import { createPostHogClient } from "../../src/posthog/index.js";
 import { BOT_LOGIN, examplePayload, GITHUB, makeProbot, nockAppAuth, nockCheckRun, nockConfig, OWNER, PR_NUMBER, REPO } from "../support/github.js";
 import { API_KEY, nockFlags, POSTHOG, PROJECT_ID } from "../support/posthog.js";
+import { CHECKOUT_DIFF } from "../support/pull-request.js";
 
 const NOW = new Date("2026-11-20T12:00:00Z");
 const project = buildProject(NOW, [DEMO_EXPERIMENTS[0]!], [], PROJECT_ID);
 const comments = `/repos/${OWNER}/${REPO}/issues/${PR_NUMBER}/comments`;
-const DIFF = [
-  "diff --git a/src/checkout.ts b/src/checkout.ts",
-  "index 1111111..2222222 100644",
-  "--- a/src/checkout.ts",
-  "+++ b/src/checkout.ts",
-  "@@ -1,3 +1,4 @@",
-  ' import posthog from "posthog-js";',
-  '+const variant = posthog.getFeatureFlag("new-checkout");',
-  " export function checkout() {}",
-  " export const x = 1;",
-  "",
-].join("\n");
+const DIFF = CHECKOUT_DIFF;
 
 /** Requests nock had no mock for (each would have failed or been swallowed as a PostHog outage). */
 let unmatched: string[] = [];

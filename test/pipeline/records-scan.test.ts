@@ -295,6 +295,26 @@ describe("decision records through the scan", () => {
   });
 });
 
+/**
+ * The repository side of a scan with the dashboard issue: the config file (`config`), the bot's issue list
+ * (read up to twice, answering `get()`), and the optional creation (as #50, created `now`) and update of
+ * the dashboard issue, each handing the new list to `set`.
+ */
+function nockDashboardRepo(config: string, now: Date, get: () => any[], set: (issues: any[]) => void): nock.Scope {
+  const gh = nock(GH);
+  gh.get(configPath).reply(200, config);
+  gh.get(issuesPath).query(listQuery).times(2).optionally().reply(200, () => get());
+  gh.post(issuesPath).optionally().reply(201, (_u, body: any) => {
+    set([{ number: 50, state: "open", title: body.title, body: body.body, user: { login: BOT }, created_at: now.toISOString(), closed_at: null }]);
+    return get()[0];
+  });
+  gh.patch(`${issuesPath}/50`).optionally().reply(200, (_u, body: any) => {
+    set([{ ...get()[0], title: body.title, body: body.body }]);
+    return get()[0];
+  });
+  return gh;
+}
+
 describe("holdout checkpoints through the scan", () => {
   it("fire once each at 30, 60 and 90 days and say holds, decays, grows", async () => {
     const config = "reports:\n  enabled: true\n  scope: all\nrecords:\n  mode: dashboard\n";
@@ -302,17 +322,7 @@ describe("holdout checkpoints through the scan", () => {
     const scanAt = async (daysAfterShip: number, opts: { record: boolean; checkpoint?: { testRate: number } }) => {
       const now = new Date(SHIPPED_AT.getTime() + daysAfterShip * DAY);
       const project = shippedProject(now, { holdout: true });
-      const gh = nock(GH);
-      gh.get(configPath).reply(200, config);
-      gh.get(issuesPath).query(listQuery).times(2).optionally().reply(200, () => issues);
-      gh.post(issuesPath).optionally().reply(201, (_u, body: any) => {
-        issues = [{ number: 50, state: "open", title: body.title, body: body.body, user: { login: BOT }, created_at: now.toISOString(), closed_at: null }];
-        return issues[0];
-      });
-      gh.patch(`${issuesPath}/50`).optionally().reply(200, (_u, body: any) => {
-        issues = [{ ...issues[0], title: body.title, body: body.body }];
-        return issues[0];
-      });
+      const gh = nockDashboardRepo(config, now, () => issues, (next) => (issues = next));
       const ph = nockPosthog(project, opts);
       const result = await runScan([target()], { posthog: posthog(), now, botLogin: BOT });
       expect(ph.pendingMocks()).toStrictEqual([]);
@@ -356,20 +366,7 @@ describe("holdout checkpoints on the record's pull request", () => {
     const branchRef = "heads%2Fexperiment-hygiene%2Frecord-130";
     const path = "docs/experiments/130-one-page-checkout-b.md";
     let issues: any[] = [];
-    const github = (now: Date) => {
-      const gh = nock(GH);
-      gh.get(configPath).reply(200, config);
-      gh.get(issuesPath).query(listQuery).times(2).optionally().reply(200, () => issues);
-      gh.post(issuesPath).optionally().reply(201, (_u, body: any) => {
-        issues = [{ number: 50, state: "open", title: body.title, body: body.body, user: { login: BOT }, created_at: now.toISOString(), closed_at: null }];
-        return issues[0];
-      });
-      gh.patch(`${issuesPath}/50`).optionally().reply(200, (_u, body: any) => {
-        issues = [{ ...issues[0], title: body.title, body: body.body }];
-        return issues[0];
-      });
-      return gh;
-    };
+    const github = (now: Date) => nockDashboardRepo(config, now, () => issues, (next) => (issues = next));
     const scanAt = async (days: number, setup: (gh: nock.Scope) => void, ph: { record: boolean; checkpoint?: { testRate: number } }) => {
       const now = new Date(SHIPPED_AT.getTime() + days * DAY);
       const gh = github(now);

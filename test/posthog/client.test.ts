@@ -14,24 +14,10 @@ import {
   PostHogRateLimitError,
   PostHogSchemaError,
   PostHogServerError,
-  type PostHogClientOptions,
 } from "../../src/posthog/index.js";
-import { FAST_RETRY, HOST, KEY, PID, fixture } from "./helpers.js";
+import { caught, FAST_RETRY, fastClient as client, HOST, KEY, PID, fixture } from "./helpers.js";
 
 const Q = `/api/projects/${PID}/query/`;
-
-function client(extra: Partial<PostHogClientOptions> = {}) {
-  return createPostHogClient({ host: HOST, projectId: PID, apiKey: KEY, retry: FAST_RETRY, ...extra });
-}
-
-async function caught(p: Promise<unknown>): Promise<Error> {
-  try {
-    await p;
-  } catch (err) {
-    return err as Error;
-  }
-  throw new Error("expected the promise to reject");
-}
 
 beforeEach(() => {
   nock.disableNetConnect();

@@ -1,6 +1,6 @@
 /** Shared helpers of the PostHog adapter tests (not a test file). */
 import { readFileSync } from "node:fs";
-import type { PostHogRetryOptions } from "../../src/posthog/index.js";
+import { createPostHogClient, type PostHogClientOptions, type PostHogRetryOptions } from "../../src/posthog/index.js";
 
 export const HOST = "https://us.posthog.com";
 export const PID = "1";
@@ -13,4 +13,19 @@ export const FAST_RETRY: PostHogRetryOptions = { limit: 3, delay: () => 1, backo
 /** Reads `test/fixtures/posthog/<name>` as JSON (a fresh copy each call). */
 export function fixture<T = Record<string, unknown>>(name: string): T {
   return JSON.parse(readFileSync(new URL(`../fixtures/posthog/${name}`, import.meta.url), "utf8")) as T;
+}
+
+/** A client for {@link HOST} project {@link PID} with {@link KEY} and {@link FAST_RETRY}; `extra` overrides any option. */
+export function fastClient(extra: Partial<PostHogClientOptions> = {}) {
+  return createPostHogClient({ host: HOST, projectId: PID, apiKey: KEY, retry: FAST_RETRY, ...extra });
+}
+
+/** The error `p` rejects with; throws when it resolves instead. */
+export async function caught(p: Promise<unknown>): Promise<Error> {
+  try {
+    await p;
+  } catch (err) {
+    return err as Error;
+  }
+  throw new Error("expected the promise to reject");
 }

@@ -25,30 +25,16 @@ import {
   PostHogNetworkError,
   PostHogRateLimitError,
   PostHogServerError,
-  type PostHogClientOptions,
   type PostHogSnapshot,
   type TransportRequest,
 } from "../../src/posthog/index.js";
 import { httpError } from "../../src/posthog/transport.js";
-import { FAST_RETRY, HOST, KEY, PID, fixture } from "./helpers.js";
+import { caught, FAST_RETRY, fastClient as client, HOST, KEY, PID, fixture } from "./helpers.js";
 
 const SHIP = `/api/projects/${PID}/experiments/42/ship_variant/`;
 const END = `/api/projects/${PID}/experiments/42/end/`;
 const FLAG = `/api/projects/${PID}/feature_flags/7/`;
 const Q = `/api/projects/${PID}/query/`;
-
-function client(extra: Partial<PostHogClientOptions> = {}) {
-  return createPostHogClient({ host: HOST, projectId: PID, apiKey: KEY, retry: FAST_RETRY, ...extra });
-}
-
-async function caught(p: Promise<unknown>): Promise<Error> {
-  try {
-    await p;
-  } catch (err) {
-    return err as Error;
-  }
-  throw new Error("expected the promise to reject");
-}
 
 function expectNoKey(err: Error): void {
   expect(err.message).not.toContain(KEY);
