@@ -26,6 +26,7 @@ import type { GitHubClient, Logger, RepoRef } from "../github/types.js";
 import type { Experiment } from "../model.js";
 import type { PostHogApi } from "../posthog/index.js";
 import {
+  checkpointMarker,
   indexEntryOf,
   parseDecisionRecord,
   parseRecordIndex,
@@ -368,7 +369,7 @@ async function publishCheckpoints(target: RecordTarget, pullRequest: number, sum
     await commentOnce(target.octokit, target.repo, {
       issueNumber: pullRequest,
       botLogin: target.botLogin,
-      markerText: `<!-- experiment-hygiene:checkpoint:${summary.experimentId}:${d} -->`,
+      markerText: checkpointMarker(summary.experimentId, d),
       body: renderCheckpointComment(summary, cp),
     });
   }
