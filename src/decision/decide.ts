@@ -35,7 +35,7 @@
  *  8. not-yet-significant — otherwise: continue.
  */
 import type { Experiment, MetricResult } from "../model.js";
-import { sampleProgress, sampleRatioMismatch, type SampleProgress, type SrmResult } from "../stats/index.js";
+import { experimentSrm, sampleProgress, type SampleProgress, type SrmResult } from "../stats/index.js";
 import { analyzeMetric, correctionSummary, metricArms, resolveVariants, selectGuardrails } from "./analyze.js";
 import { formatCount, formatLift, formatPercent } from "../format.js";
 import {
@@ -193,14 +193,7 @@ export function decide(input: DecisionInput): Decision {
   let srm: SrmResult | null = null;
   const srmTotals = exposures ? exposures.totals : exposureCounts;
   if (srmTotals && experiment.variants.length > 0) {
-    srm = sampleRatioMismatch({
-      totals: srmTotals,
-      variants: experiment.variants,
-      excludedVariants: experiment.excludedVariants,
-      holdoutPercentage: experiment.holdout?.rolloutPercentage ?? null,
-      holdoutKey: experiment.holdout ? `holdout-${experiment.holdout.id}` : null,
-      minExposures: config.srm_min_exposures,
-    });
+    srm = experimentSrm(experiment, srmTotals, config.srm_min_exposures);
   }
 
   const base = {
