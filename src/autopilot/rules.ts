@@ -24,7 +24,7 @@ import { VALIDITY_KINDS, type FindingKind } from "../detectors/index.js";
 import type { Experiment } from "../model.js";
 import type { ExperimentConclusion } from "../posthog/index.js";
 import { jsonMarker, readJsonMarker } from "../render/markdown.js";
-import { acknowledgementFor, type Acknowledgement, type AcknowledgementStore } from "../pipeline/acknowledgements.js";
+import { acknowledgementFor, parsePauseKey, type Acknowledgement, type AcknowledgementStore } from "../pipeline/acknowledgements.js";
 import { controlVariant, type PlanStep } from "../chatops/plan.js";
 import type { SentRequest } from "../pipeline/execute-plan.js";
 
@@ -63,10 +63,9 @@ export function autopilotKey(experimentId: number): string {
   return `experiment:${experimentId}:autopilot`;
 }
 
-/** Whether a dedupe key is an autopilot key, and its experiment id. */
+/** Whether a dedupe key is an autopilot key, and its experiment id (the same key as a pause, {@link parsePauseKey}). */
 export function parseAutopilotKey(key: string): number | null {
-  const m = /^experiment:(\d+):autopilot$/.exec(key);
-  return m ? Number(m[1]) : null;
+  return parsePauseKey(key);
 }
 
 /** A condition autopilot would act on. */

@@ -4,6 +4,7 @@
  * there. Pure: works on the managed issues the caller listed.
  */
 import type { FindingKind } from "../detectors/index.js";
+import { findDashboard } from "../github/dashboard.js";
 import type { ManagedIssue } from "../github/issues.js";
 import {
   acknowledgementFor,
@@ -44,7 +45,7 @@ export function findingsForExperiment(managed: ManagedIssue[], experimentId: num
     const k = parseFindingKey(issue.key);
     if (k && k.experimentId === experimentId) open.push({ kind: k.kind, issueNumber: issue.number, dashboardIssue: null });
   }
-  const dashboard = managed.filter((i) => i.key === "dashboard").sort((a, b) => Number(b.open) - Number(a.open) || a.number - b.number)[0];
+  const dashboard = findDashboard(managed);
   if (dashboard?.open) {
     for (const key of parseDashboardKeys(dashboard.body)) {
       const k = parseFindingKey(key);

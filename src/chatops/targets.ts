@@ -3,7 +3,7 @@
  * use. Pure: works on the experiment list the caller loaded.
  */
 import type { Experiment } from "../model.js";
-import { experimentRank } from "../pipeline/pull-request.js";
+import { compareExperiments } from "../pipeline/pull-request.js";
 import type { Target } from "./parse.js";
 
 /** Result of {@link resolveTarget}: matching experiments (most relevant first) or why there are none. */
@@ -31,12 +31,7 @@ export function resolveTarget(experiments: Experiment[], target: Target, opts: {
   const key = target.kind === "flag" ? target.key : target.raw.replace(/^#/, "");
   const onFlag = experiments
     .filter((e) => e.flagKey === key && !e.archived)
-    .sort(
-      (a, b) =>
-        experimentRank(a) - experimentRank(b) ||
-        (b.startDate ?? b.createdAt ?? "").localeCompare(a.startDate ?? a.createdAt ?? "") ||
-        b.id - a.id,
-    );
+    .sort(compareExperiments);
   if (onFlag.length === 0) {
     return {
       ok: false,

@@ -62,7 +62,7 @@ export function resolveVariants(
   } else if (exposures && Object.keys(exposures.totals).length > 0) {
     counted = Object.keys(exposures.totals).filter((k) => k !== MULTIPLE_VARIANTS_KEY && !k.startsWith("holdout-") && !excluded.has(k));
   } else if (primary) {
-    const arms = [primary.baseline, ...primary.variants].filter((a): a is MetricArm => a !== null);
+    const arms = metricArms(primary);
     counted = arms.map((a) => a.key).filter((k) => k !== MULTIPLE_VARIANTS_KEY && !excluded.has(k));
   } else {
     counted = [];
@@ -71,6 +71,14 @@ export function resolveVariants(
   const candidates = [experiment.analysis?.baselineVariantKey ?? null, primary?.baseline?.key ?? null, "control"];
   const control = candidates.find((k): k is string => k !== null && counted.includes(k)) ?? counted[0] ?? null;
   return { control, counted, treatments: counted.filter((k) => k !== control) };
+}
+
+/**
+ * The arms of one metric result, baseline first then the variants in PostHog's order, without a missing
+ * baseline. Empty for a null or undefined result.
+ */
+export function metricArms(result: MetricResult | null | undefined): MetricArm[] {
+  return result ? [result.baseline, ...result.variants].filter((a): a is MetricArm => a !== null) : [];
 }
 
 /**
@@ -194,7 +202,7 @@ export function analyzeMetric(
     return { metric, role, verdicts: [], error: "PostHog is still computing this metric (its query has not finished yet)." };
   }
   if (result.error !== null) return { metric, role, verdicts: [], error: result.error };
-  const arms = [result.baseline, ...result.variants].filter((a): a is MetricArm => a !== null);
+  const arms = metricArms(result);
   const controlArm = arms.find((a) => a.key === thresholds.control) ?? result.baseline;
   if (!controlArm) {
     return { metric, role, verdicts: [], error: `PostHog returned no data for the control variant "${thresholds.control}".` };

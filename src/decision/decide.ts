@@ -34,9 +34,9 @@
  *     sequential inference): extend.
  *  8. not-yet-significant — otherwise: continue.
  */
-import type { Experiment, MetricArm, MetricResult } from "../model.js";
-import { sampleProgress, sampleRatioMismatch, type SampleProgress, type SrmResult } from "../stats/index.js";
-import { analyzeMetric, correctionSummary, resolveVariants, selectGuardrails } from "./analyze.js";
+import type { Experiment, MetricResult } from "../model.js";
+import { experimentSrm, sampleProgress, type SampleProgress, type SrmResult } from "../stats/index.js";
+import { analyzeMetric, correctionSummary, metricArms, resolveVariants, selectGuardrails } from "./analyze.js";
 import { formatCount, formatLift, formatPercent } from "../format.js";
 import {
   bestVerdict,
@@ -96,7 +96,7 @@ function daysRunningOf(experiment: Experiment, now: Date): number | null {
 
 function exposuresFromArms(result: MetricResult | null, counted: string[]): Record<string, number> | null {
   if (!result || result.error !== null) return null;
-  const arms = [result.baseline, ...result.variants].filter((a): a is MetricArm => a !== null);
+  const arms = metricArms(result);
   if (arms.length === 0) return null;
   const out: Record<string, number> = {};
   for (const key of counted) out[key] = arms.find((a) => a.key === key)?.numberOfSamples ?? 0;
@@ -193,14 +193,7 @@ export function decide(input: DecisionInput): Decision {
   let srm: SrmResult | null = null;
   const srmTotals = exposures ? exposures.totals : exposureCounts;
   if (srmTotals && experiment.variants.length > 0) {
-    srm = sampleRatioMismatch({
-      totals: srmTotals,
-      variants: experiment.variants,
-      excludedVariants: experiment.excludedVariants,
-      holdoutPercentage: experiment.holdout?.rolloutPercentage ?? null,
-      holdoutKey: experiment.holdout ? `holdout-${experiment.holdout.id}` : null,
-      minExposures: config.srm_min_exposures,
-    });
+    srm = experimentSrm(experiment, srmTotals, config.srm_min_exposures);
   }
 
   const base = {

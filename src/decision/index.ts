@@ -8,6 +8,7 @@ export { explainRules, type RuleOutcome, type RuleStatus } from "./explain.js";
 export {
   analyzeMetric,
   correctionSummary,
+  metricArms,
   resolveVariants,
   selectGuardrails,
   type VariantRoles,

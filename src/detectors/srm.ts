@@ -13,7 +13,7 @@
  */
 import type { Experiment, FeatureFlag } from "../model.js";
 import { formatCount, formatPValue } from "../format.js";
-import { sampleRatioMismatch, type SrmResult } from "../stats/index.js";
+import { experimentSrm, type SrmResult } from "../stats/index.js";
 import { describeEdit, editsAfter, type FlagEdit } from "./mutation.js";
 import type { DetectorConfig, ExperimentData, Finding } from "./types.js";
 import {
@@ -35,14 +35,7 @@ import {
  * @throws RangeError from the statistics core on negative counts or a bad split.
  */
 export function srmTest(experiment: Experiment, totals: Record<string, number>, config: DetectorConfig): SrmResult | null {
-  return sampleRatioMismatch({
-    totals,
-    variants: experiment.variants,
-    excludedVariants: experiment.excludedVariants,
-    holdoutPercentage: experiment.holdout?.rolloutPercentage ?? null,
-    holdoutKey: experiment.holdout ? `holdout-${experiment.holdout.id}` : null,
-    minExposures: config.srmMinExposures,
-  });
+  return experimentSrm(experiment, totals, config.srmMinExposures);
 }
 
 /** True when an SRM result passes the gate: p < srmAlpha and max deviation > srmMinSigma standard errors. */

@@ -35,6 +35,14 @@ export interface DashboardEditResult {
 }
 
 /**
+ * The dashboard among the app's issues: the issue with key `dashboard`, open ones first, then the lowest
+ * number; undefined when there is none.
+ */
+export function findDashboard(managed: readonly ManagedIssue[]): ManagedIssue | undefined {
+  return managed.filter((i) => i.key === "dashboard").sort((a, b) => Number(b.open) - Number(a.open) || a.number - b.number)[0];
+}
+
+/**
  * Rewrites the dashboard issue's body with `edit`. The dashboard is the app's issue with key `dashboard`,
  * open ones first, then the lowest number. GitHub calls: the managed-issue listing (paginated, unless
  * `managed` is given), then one `PATCH` of the dashboard, or one `POST` when there is none and `initial` is set.
@@ -44,9 +52,7 @@ export interface DashboardEditResult {
 export async function editDashboard(octokit: GitHubClient, repo: RepoRef, opts: DashboardEdit): Promise<DashboardEditResult> {
   const label = opts.labels[0] ?? "experiment-hygiene";
   const managed = opts.managed ?? (await listManagedIssues(octokit, repo, opts.botLogin, label));
-  const dashboard = managed
-    .filter((i) => i.key === "dashboard")
-    .sort((a, b) => Number(b.open) - Number(a.open) || a.number - b.number)[0];
+  const dashboard = findDashboard(managed);
   if (dashboard) {
     const body = opts.edit(dashboard.body);
     if (body === null) return { dashboardIssue: dashboard.number, written: false, managed };

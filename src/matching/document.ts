@@ -55,7 +55,8 @@ export interface ScanLinesOptions {
   onUnresolved?: (expression: string) => void;
 }
 
-const RANK: Record<ReferenceKind, number> = {
+/** How specific a reference kind is; a line keeps the highest-ranked kind per key. Shared with the matcher. */
+export const KIND_RANK: Record<ReferenceKind, number> = {
   comment: -2,
   dynamic: -1,
   identifier: 0,
@@ -294,12 +295,12 @@ export function scanLines(lines: LineList, matcher: FlagMatcher, opts: ScanLines
     const r = at(idx);
     const old = r.references.find((x) => x.key === key);
     if (old) {
-      if (RANK[kind] > RANK[old.kind]) {
+      if (KIND_RANK[kind] > KIND_RANK[old.kind]) {
         old.kind = kind;
         old.inSdkCall = kind === "sdk-call";
         if (via) old.via = via;
         else delete old.via;
-      } else if (RANK[kind] === RANK[old.kind] && via && !old.via) old.via = via;
+      } else if (KIND_RANK[kind] === KIND_RANK[old.kind] && via && !old.via) old.via = via;
       return;
     }
     const m: DocumentMatch = { key, kind, inSdkCall: kind === "sdk-call" };

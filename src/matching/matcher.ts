@@ -38,7 +38,7 @@
 import picomatch from "picomatch";
 import { ConstantTable, extractDefinitions, type LineList } from "./constants.js";
 import { type ChangedLine, type DiffHunk, hunkOf } from "./diff.js";
-import { type DocumentLine, scanLines } from "./document.js";
+import { type DocumentLine, KIND_RANK, scanLines } from "./document.js";
 import type { ReferenceIndex } from "./reference-index.js";
 import { KeySuggester } from "./distance.js";
 import { isKeyPosition, isWordLikeKey } from "./key-position.js";
@@ -160,15 +160,6 @@ export class MatchInputError extends TypeError {
 
 const KEY_RE = /^[A-Za-z0-9_-]+$/;
 const PROPERTY_PREFIXES = new Set(["$feature", "$feature_interaction", "$feature_view", "$feature_enrollment"]);
-const KIND_RANK: Record<ReferenceKind, number> = {
-  comment: -2,
-  dynamic: -1,
-  identifier: 0,
-  string: 1,
-  constant: 2,
-  property: 3,
-  "sdk-call": 4,
-};
 const MIN_BARE_KEY_LENGTH = 3;
 /**
  * Word-like keys are not looked for in lines longer than this (minified bundles, generated data): their

@@ -109,10 +109,9 @@ export interface AcrossProjectsInput {
 export async function analyzeAcrossProjects(input: AcrossProjectsInput): Promise<PullRequestReport> {
   const { config, now } = input;
   const groups = partitionByProject(input.lines, config.projects, input.defaultProjectId);
-  if (groups.size <= 1) {
-    const projectId = groups.keys().next().value ?? input.defaultProjectId;
-    return analyzePullRequest({
-      lines: input.lines,
+  const analyze = (projectId: string, lines: AnalyzeInput["lines"]): Promise<PullRequestReport> =>
+    analyzePullRequest({
+      lines,
       posthog: input.clientFor(projectId),
       config,
       now,
@@ -120,22 +119,11 @@ export async function analyzeAcrossProjects(input: AcrossProjectsInput): Promise
       ...(input.otherReferences ? { otherReferences: input.otherReferences } : {}),
       ...(input.loadReferenceIndex ? { loadReferenceIndex: input.loadReferenceIndex } : {}),
     });
-  }
+  if (groups.size <= 1) return analyze(groups.keys().next().value ?? input.defaultProjectId, input.lines);
   const reports: PullRequestReport[] = [];
   for (const [projectId, lines] of groups) {
     input.log?.debug({ project_id: projectId, lines: lines.length }, "analysing the lines this PostHog project owns");
-    reports.push(
-      await analyzePullRequest({
-        lines,
-        posthog: input.clientFor(projectId),
-        config,
-        now,
-        ...(input.log ? { log: input.log } : {}),
-        ...(input.otherReferences ? { otherReferences: input.otherReferences } : {}),
-        ...(input.loadReferenceIndex ? { loadReferenceIndex: input.loadReferenceIndex } : {}),
-      ...(input.loadReferenceIndex ? { loadReferenceIndex: input.loadReferenceIndex } : {}),
-      }),
-    );
+    reports.push(await analyze(projectId, lines));
   }
   return mergeReports(reports);
 }

@@ -122,6 +122,18 @@ export function experimentRank(e: Experiment): number {
 }
 
 /**
+ * Order of the experiments on a flag, for `Array.prototype.sort`: by {@link experimentRank}, then the latest
+ * start (or creation) first, then the highest id first.
+ */
+export function compareExperiments(a: Experiment, b: Experiment): number {
+  return (
+    experimentRank(a) - experimentRank(b) ||
+    (b.startDate ?? b.createdAt ?? "").localeCompare(a.startDate ?? a.createdAt ?? "") ||
+    b.id - a.id
+  );
+}
+
+/**
  * Analyse a pull request's changed lines against a PostHog project.
  *
  * PostHog calls: feature flags (all pages), experiments (all pages), then per matched experiment its
@@ -172,12 +184,7 @@ export async function analyzePullRequest(input: AnalyzeInput): Promise<PullReque
   const referencedKeys = new Set(referenced.map((f) => f.flagKey));
   const experiments = (await posthog.listExperiments())
     .filter((e) => referencedKeys.has(e.flagKey) && !e.archived)
-    .sort(
-      (a, b) =>
-        experimentRank(a) - experimentRank(b) ||
-        (b.startDate ?? b.createdAt ?? "").localeCompare(a.startDate ?? a.createdAt ?? "") ||
-        b.id - a.id,
-    );
+    .sort(compareExperiments);
   const max = config.comment.max_experiments;
   const selected = experiments.slice(0, max);
   log.debug({ matched: experiments.length, analysed: selected.length }, "experiments matched by flag key");

@@ -21,11 +21,13 @@ import {
   readFile,
   RecordPermissionError,
 } from "../github/decision-record.js";
+import { findDashboard } from "../github/dashboard.js";
 import { listManagedIssues, renderIssueBody, type ManagedIssue } from "../github/issues.js";
 import type { GitHubClient, Logger, RepoRef } from "../github/types.js";
 import type { Experiment } from "../model.js";
 import type { PostHogApi } from "../posthog/index.js";
 import {
+  checkpointMarker,
   indexEntryOf,
   parseDecisionRecord,
   parseRecordIndex,
@@ -368,7 +370,7 @@ async function publishCheckpoints(target: RecordTarget, pullRequest: number, sum
     await commentOnce(target.octokit, target.repo, {
       issueNumber: pullRequest,
       botLogin: target.botLogin,
-      markerText: `<!-- experiment-hygiene:checkpoint:${summary.experimentId}:${d} -->`,
+      markerText: checkpointMarker(summary.experimentId, d),
       body: renderCheckpointComment(summary, cp),
     });
   }
@@ -396,7 +398,7 @@ export async function saveRecordStore(
 ): Promise<number> {
   const label = opts.labels[0] ?? "experiment-hygiene";
   const managed = opts.managed ?? (await listManagedIssues(target.octokit, target.repo, target.botLogin, label));
-  const dashboard = managed.filter((i) => i.key === "dashboard").sort((a, b) => Number(b.open) - Number(a.open) || a.number - b.number)[0];
+  const dashboard = findDashboard(managed);
   const section = dashboardRecordsSection(store, target.links, target.config.records.holdout_checkpoints_days);
   if (dashboard) {
     const start = dashboard.body.indexOf(SECTION_START);
@@ -429,6 +431,6 @@ export async function saveRecordStore(
 /** The store in the current dashboard issue (empty when there is none), and the managed issues listed to find it. */
 export async function loadRecordStore(target: RecordTarget, labels: string[]): Promise<{ store: RecordStore; managed: ManagedIssue[] }> {
   const managed = await listManagedIssues(target.octokit, target.repo, target.botLogin, labels[0] ?? "experiment-hygiene");
-  const dashboard = managed.filter((i) => i.key === "dashboard").sort((a, b) => Number(b.open) - Number(a.open) || a.number - b.number)[0];
+  const dashboard = findDashboard(managed);
   return { store: parseRecordStore(dashboard?.body), managed };
 }

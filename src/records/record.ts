@@ -7,8 +7,8 @@
  * data the renderer (`src/render/decision-record.ts`) and the GitHub adapter use. Units: lifts and interval
  * bounds are fractions (0.05 = +5 %), dates ISO 8601 (UTC), days whole or fractional days.
  */
-import type { Decision, MetricAnalysis } from "../decision/index.js";
-import type { Experiment, MetricArm, MetricResult } from "../model.js";
+import { metricArms, type Decision, type MetricAnalysis } from "../decision/index.js";
+import type { Experiment, MetricResult } from "../model.js";
 import { compareToControl } from "../stats/index.js";
 
 /**
@@ -285,7 +285,7 @@ export function evaluateCheckpoint(
   const base = { days, at: opts.now.toISOString(), lift: null, interval: null, shippedUsers: null, holdoutUsers: null };
   const shipped = summary.conclusion.shippedVariant;
   const holdoutKey = summary.holdout ? `holdout-${summary.holdout.id}` : null;
-  const arms = result ? [result.baseline, ...result.variants].filter((a): a is MetricArm => a !== null) : [];
+  const arms = metricArms(result);
   const shippedArm = arms.find((a) => a.key === shipped);
   const holdoutArm = arms.find((a) => a.key === holdoutKey) ?? arms.find((a) => a.key.startsWith(`${holdoutKey}.`));
   if (!result || result.error !== null || !shippedArm || !holdoutArm || summary.shippedLift === null) {

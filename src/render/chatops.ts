@@ -6,8 +6,8 @@
 import { CONFIRM_WINDOW_MINUTES, controlVariant, type ChangePlan, type PlanStep } from "../chatops/plan.js";
 import type { ExperimentFindings } from "../chatops/findings.js";
 import { USAGE } from "../chatops/parse.js";
-import type { Decision, MetricAnalysis, RuleOutcome } from "../decision/index.js";
-import type { MetricArm, MetricResult } from "../model.js";
+import { metricArms, type Decision, type MetricAnalysis, type RuleOutcome } from "../decision/index.js";
+import type { MetricResult } from "../model.js";
 import { describeAcknowledgement } from "../pipeline/acknowledgements.js";
 import type { ExperimentReport } from "../pipeline/pull-request.js";
 import { effectSizeFromArms } from "../stats/index.js";
@@ -113,11 +113,6 @@ const OUTCOME_ICON: Record<RuleOutcome["status"], string> = {
   "not-evaluated": "· not evaluated",
 };
 
-function armsOf(result: MetricResult | undefined): MetricArm[] {
-  if (!result) return [];
-  return [result.baseline, ...result.variants].filter((a): a is MetricArm => a !== null);
-}
-
 function value(x: number | null, rate: boolean): string {
   if (x === null || !Number.isFinite(x)) return "—";
   return rate ? formatPercent(x, 2) : formatNumber(x);
@@ -140,7 +135,7 @@ function analysisTable(
     lines.push(`> ${escapeMarkdown(analysis.error)}`, "");
     return lines;
   }
-  const arms = armsOf(result);
+  const arms = metricArms(result);
   const controlArm = arms.find((a) => a.key === controlKey) ?? result?.baseline ?? null;
   lines.push(
     `| Variant | Sample size | ${rate ? "Conversion rate" : "Mean"} | Lift | ${bayesian ? "Credible interval" : av ? "Confidence sequence" : "Confidence interval"} | ${bayesian ? "Chance to win" : av ? "Always-valid p" : "p-value"} | Effect size | Expected loss | Verdict |`,

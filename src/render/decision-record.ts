@@ -238,10 +238,15 @@ export function parseRecordIndex(text: string | null | undefined): IndexEntry[] 
   return Array.isArray(v) ? (v as IndexEntry[]).filter((e) => e && typeof e.experimentId === "number" && typeof e.file === "string") : [];
 }
 
+/** The hidden marker of one holdout checkpoint comment: `<!-- experiment-hygiene:checkpoint:<id>:<days> -->`. */
+export function checkpointMarker(experimentId: number, days: number): string {
+  return `<!-- experiment-hygiene:checkpoint:${experimentId}:${days} -->`;
+}
+
 /** A checkpoint as a comment on the record's (merged or closed) pull request, with a marker so it is posted once. */
 export function renderCheckpointComment(s: RecordSummary, cp: CheckpointResult): string {
   return [
-    `<!-- experiment-hygiene:checkpoint:${s.experimentId}:${cp.days} -->`,
+    checkpointMarker(s.experimentId, cp.days),
     `### Holdout checkpoint, day ${cp.days}: ${escapeMarkdown(s.name)}`,
     "",
     renderCheckpointLine(cp),

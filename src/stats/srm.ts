@@ -4,7 +4,7 @@
  * Sources: statistics.md §1 (formula, exact tails), posthog-api.md §5 (PostHog's `_calculate_srm` in
  * `experiment_exposures_query_runner.py`: counted variants, `$multiple`, holdout, minimum 100 exposures).
  */
-import type { Variant } from "../model.js";
+import type { Experiment, Variant } from "../model.js";
 import { StatsInputError } from "./errors.js";
 import { logGamma } from "./stdlib.js";
 import { chiSquareSf } from "./tails.js";
@@ -223,6 +223,29 @@ export function sampleRatioMismatch(input: SrmInput): SrmResult | null {
     sequentialPValue: sequentialSrmPValue(observedList, weights, input.sequentialConcentration ?? SEQUENTIAL_SRM_CONCENTRATION),
     holdoutArm,
   };
+}
+
+/**
+ * {@link sampleRatioMismatch} on one experiment's exposure counts: its variants, excluded variants and
+ * holdout (`holdout-<id>`, its rollout percentage). Used by the decision rules and the SRM detector alike.
+ *
+ * @param totals exposure counts per variant key
+ * @param minExposures smallest counted total tested (below it: null)
+ * @returns and @throws as {@link sampleRatioMismatch}
+ */
+export function experimentSrm(
+  experiment: Pick<Experiment, "variants" | "excludedVariants" | "holdout">,
+  totals: Record<string, number>,
+  minExposures: number,
+): SrmResult | null {
+  return sampleRatioMismatch({
+    totals,
+    variants: experiment.variants,
+    excludedVariants: experiment.excludedVariants,
+    holdoutPercentage: experiment.holdout?.rolloutPercentage ?? null,
+    holdoutKey: experiment.holdout ? `holdout-${experiment.holdout.id}` : null,
+    minExposures,
+  });
 }
 
 /** The holdout's key in `totals`: `preferred` when present, else the only `holdout-*` key that is not a variant (older builds wrote `holdout-<id>.0`). */
