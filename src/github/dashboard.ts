@@ -3,7 +3,7 @@
  * merged code changes): find it among the app's issues, rewrite its body, or create it with the labels a
  * scan would give it. Thin: what the body holds is decided by the caller's `edit` (src/pipeline/dashboard.ts).
  */
-import { listManagedIssues, renderIssueBody, type ManagedIssue } from "./issues.js";
+import { latestClosed, listManagedIssues, renderIssueBody, type ManagedIssue } from "./issues.js";
 import type { GitHubClient, RepoRef } from "./types.js";
 
 /** Options of {@link editDashboard}. */
@@ -35,11 +35,13 @@ export interface DashboardEditResult {
 }
 
 /**
- * The dashboard among the app's issues: the issue with key `dashboard`, open ones first, then the lowest
- * number; undefined when there is none.
+ * The dashboard among the app's issues (key `dashboard`), the one the reconciler keeps: the open one with
+ * the lowest number (the others are closed as duplicates), else the most recently closed one (the one it
+ * would reopen); undefined when there is none.
  */
 export function findDashboard(managed: readonly ManagedIssue[]): ManagedIssue | undefined {
-  return managed.filter((i) => i.key === "dashboard").sort((a, b) => Number(b.open) - Number(a.open) || a.number - b.number)[0];
+  const all = managed.filter((i) => i.key === "dashboard");
+  return all.filter((i) => i.open).sort((a, b) => a.number - b.number)[0] ?? latestClosed(all);
 }
 
 /**

@@ -553,7 +553,7 @@ function groupByKey(issues: ManagedIssue[]): Map<string, ManagedIssue[]> {
 }
 
 /** The most recently closed issue, preferring ones not closed as duplicates. */
-function latestClosed(issues: ManagedIssue[]): ManagedIssue | undefined {
+export function latestClosed(issues: ManagedIssue[]): ManagedIssue | undefined {
   const closed = issues.filter((i) => !i.open);
   const primary = closed.filter((i) => i.state?.duplicate_of === undefined);
   const pool = primary.length > 0 ? primary : closed;

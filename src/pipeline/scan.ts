@@ -12,6 +12,7 @@ import { DEFAULT_CONFIG, type Config } from "../config/schema.js";
 import type { Finding } from "../detectors/index.js";
 import { ConfigReadError, loadRepoConfig } from "../github/repo-config.js";
 import { listManagedIssues, reconcileIssues, type PlannedAction } from "../github/issues.js";
+import { findDashboard } from "../github/dashboard.js";
 import { codeUrl, scanRepository } from "./repository-scan.js";
 import type { GitHubClient, Logger, RepoRef } from "../github/types.js";
 import { silentLogger } from "../github/types.js";
@@ -19,7 +20,7 @@ import type { FindingCapture } from "../posthog/capture.js";
 import type { PostHogApi } from "../posthog/index.js";
 import { loadProjectState, type LoadedProject } from "./project-state.js";
 import { mergeLiftHistories, parseLiftHistory } from "./lift-history.js";
-import { DASHBOARD_KEY, parseDashboardKeys, parseMemory, planRepositoryIssues } from "./scan-plan.js";
+import { parseDashboardKeys, parseMemory, planRepositoryIssues } from "./scan-plan.js";
 import { parseAcknowledgements } from "./acknowledgements.js";
 import { parseCodeChanges } from "./code-changes.js";
 import { DeadlineExceededError, withDeadline } from "../deadline.js";
@@ -219,9 +220,7 @@ async function scanOneRepository(
     codeLink = (r) => codeUrl(opts.serverUrl ?? "https://github.com", repo, ref, { flagKey: "", file: r.file, line: r.line });
   }
   const managed = await listManagedIssues(octokit, repo, opts.botLogin, label);
-  const dashboard = managed
-    .filter((i) => i.key === DASHBOARD_KEY)
-    .sort((a, b) => Number(b.open) - Number(a.open) || b.number - a.number)[0];
+  const dashboard = findDashboard(managed);
   let records: string | undefined;
   let recordsAt: { target: RecordTarget; store: RecordStore } | null = null;
   if (config.records.enabled && opts.dryRun !== true) {
